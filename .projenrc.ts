@@ -1,0 +1,95 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-security-members',
+  description:
+    'Declare GuardDuty and Detective member accounts in CDK; every deploy reconciles the live membership in batches and fails loudly on unprocessed accounts.',
+  keywords: ['cdk', 'aws-cdk', 'guardduty', 'detective', 'security', 'multi-account', 'members'],
+  author: 'cdk-security-members maintainers',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/cdk-security-members/cdk-security-members.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  // cdk-nag 3 needs aws-cdk-lib >= 2.257.0; older versions also pick nodejs18.x.
+  cdkVersion: '2.276.0',
+  jsiiVersion: '~6.0.0',
+  constructsVersion: '10.5.1',
+
+  devDeps: [
+    '@aws-sdk/client-guardduty@^3',
+    '@aws-sdk/client-detective@^3',
+    '@types/aws-lambda',
+    'aws-sdk-client-mock@^4.1.0',
+    'aws-sdk-client-mock-jest@^4.1.0',
+    // The registry's `latest` aws-cdk CLI (3.0.0) cannot read aws-cdk-lib 2.276's cloud assembly.
+    'aws-cdk@^2.1148.1',
+    'tsx',
+  ],
+
+  lambdaOptions: {
+    // Like the Provider framework: the region's latest Node.js runtime (bundle targets node22).
+    runtime: awscdk.LambdaRuntime.NODEJS_REGIONAL_LATEST,
+    bundlingOptions: {
+      // Bundle the SDK clients: the reconcile logic depends on their retry behaviour, so ship
+      // the versions it was tested with instead of whatever the Lambda runtime carries.
+      externals: [],
+      sourcemap: false,
+      // `minify` is not in projen's typed options, but it is passed straight to esbuild.
+      ...({ minify: true } as object),
+    },
+  },
+
+  jestOptions: {
+    // A changed snapshot must fail the run, in CI too.
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+      coveragePathIgnorePatterns: ['/node_modules/', '-function\\.ts$'],
+    },
+  },
+
+  gitignore: ['cdk.out/', '.cdk.staging/', 'bench-results/'],
+  npmignoreEnabled: true,
+});
+
+// unrs-resolver@1.13.0 is served without most platform packages, which makes `npm ci` reject
+// the lockfile; 1.12.2 is complete.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// The handler, planner and adapters must stay well covered (projen's type only knows `global`).
+project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold', {
+  './src/private/': { lines: 90, branches: 85, functions: 90, statements: 90 },
+});
+
+// The example app and its CDK CLI configuration are not part of the package.
+project.addPackageIgnore('/example/');
+project.addPackageIgnore('/cdk.json');
+project.addPackageIgnore('/cdk.out/');
+project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/.ci/');
+
+// Tests load the generated function constructs, which point at the bundled handler, and
+// ts-jest only transpiles (isolatedModules), so type-check the tests explicitly.
+project.testTask.prependSpawn(project.bundler.bundleTask);
+project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
+
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx tsx example/app.ts',
+    // The CLI runs this before synthesizing, so a fresh clone needs only `npm ci`.
+    build: 'npx projen bundle',
+    notices: false,
+    context: {
+      'cli-telemetry': false,
+    },
+  },
+});
+
+// Example app and benchmark are type-checked and linted with the tests.
+project.tsconfigDev.addInclude('../example/**/*.ts');
+
+project.synth();

@@ -1,0 +1,3 @@
+export * from './member-account';
+export * from './guardduty-members';
+export * from './detective-graph-members';

@@ -1,0 +1,93 @@
+/** GuardDuty's member operations behind {@link MemberApi}. */
+import {
+  CreateMembersCommand,
+  DeleteMembersCommand,
+  DisassociateMembersCommand,
+  GetMembersCommand,
+  GuardDutyClient,
+  InviteMembersCommand,
+  paginateListDetectors,
+  paginateListMembers,
+  UnprocessedAccount as GuardDutyUnprocessed,
+} from '@aws-sdk/client-guardduty';
+import { MemberApi, UnprocessedAccount } from './engine';
+import { GUARDDUTY_STATUSES, LiveMember } from './planner';
+import { MemberDeclaration } from './properties';
+
+/** ListMembers and ListDetectors page maximum. */
+const PAGE_SIZE = 50;
+
+export interface GuardDutyInvitation {
+  readonly message?: string;
+  readonly disableEmailNotification?: boolean;
+}
+
+function unprocessed(list: GuardDutyUnprocessed[] | undefined): UnprocessedAccount[] {
+  return (list ?? []).map((u) => ({ accountId: u.AccountId ?? '', reason: u.Result ?? '' }));
+}
+
+export class GuardDutyMemberApi implements MemberApi {
+  readonly statuses = GUARDDUTY_STATUSES;
+
+  constructor(
+    private readonly client: GuardDutyClient,
+    private readonly detectorId: string,
+    private readonly invitation: GuardDutyInvitation = {},
+  ) {}
+
+  async listMembers(): Promise<LiveMember[]> {
+    const members: LiveMember[] = [];
+    const pages = paginateListMembers(
+      { client: this.client, pageSize: PAGE_SIZE },
+      { DetectorId: this.detectorId, OnlyAssociated: 'false' },
+    );
+    for await (const page of pages) {
+      for (const m of page.Members ?? []) {
+        members.push({ accountId: m.AccountId!, email: m.Email, status: m.RelationshipStatus ?? '' });
+      }
+    }
+    return members;
+  }
+
+  async getMembers(accountIds: string[]): Promise<LiveMember[]> {
+    const out = await this.client.send(new GetMembersCommand({ DetectorId: this.detectorId, AccountIds: accountIds }));
+    return (out.Members ?? []).map((m) => ({ accountId: m.AccountId!, email: m.Email, status: m.RelationshipStatus ?? '' }));
+  }
+
+  async createMembers(members: MemberDeclaration[]): Promise<UnprocessedAccount[]> {
+    const out = await this.client.send(new CreateMembersCommand({
+      DetectorId: this.detectorId,
+      AccountDetails: members.map((m) => ({ AccountId: m.accountId, Email: m.email })),
+    }));
+    return unprocessed(out.UnprocessedAccounts);
+  }
+
+  async inviteMembers(accountIds: string[]): Promise<UnprocessedAccount[]> {
+    const out = await this.client.send(new InviteMembersCommand({
+      DetectorId: this.detectorId,
+      AccountIds: accountIds,
+      Message: this.invitation.message,
+      DisableEmailNotification: this.invitation.disableEmailNotification,
+    }));
+    return unprocessed(out.UnprocessedAccounts);
+  }
+
+  async disassociateMembers(accountIds: string[]): Promise<UnprocessedAccount[]> {
+    const out = await this.client.send(new DisassociateMembersCommand({ DetectorId: this.detectorId, AccountIds: accountIds }));
+    return unprocessed(out.UnprocessedAccounts);
+  }
+
+  async deleteMembers(accountIds: string[]): Promise<UnprocessedAccount[]> {
+    const out = await this.client.send(new DeleteMembersCommand({ DetectorId: this.detectorId, AccountIds: accountIds }));
+    return unprocessed(out.UnprocessedAccounts);
+  }
+}
+
+/** The region's detector (there is at most one per account and region). */
+export async function findDetectorIds(client: GuardDutyClient): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of paginateListDetectors({ client, pageSize: PAGE_SIZE }, {})) {
+    ids.push(...(page.DetectorIds ?? []));
+  }
+  return ids;
+}

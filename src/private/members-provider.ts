@@ -1,0 +1,118 @@
+/**
+ * One provider per stack, however many member constructs: the reconcile handler, its role, its
+ * log group and the CDK Provider framework. Constructs ask it for the rights they need.
+ */
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { ServiceName } from './properties';
+import { ReconcileFunction } from './reconcile-function';
+
+/** The Provider framework's own Lambda times out at 15 minutes; stay under it. */
+export const HANDLER_TIMEOUT = Duration.minutes(14);
+/** CloudFormation waits this long for an answer (default: one hour). */
+export const SERVICE_TIMEOUT = Duration.minutes(20);
+
+const PROVIDER_ID = 'SecurityMembersProvider';
+
+const MEMBER_ACTIONS: Record<ServiceName, string[]> = {
+  GuardDuty: [
+    'guardduty:CreateMembers',
+    'guardduty:DeleteMembers',
+    'guardduty:DisassociateMembers',
+    'guardduty:GetMembers',
+    'guardduty:InviteMembers',
+    'guardduty:ListMembers',
+  ],
+  Detective: [
+    'detective:CreateMembers',
+    'detective:DeleteMembers',
+    'detective:GetMembers',
+    'detective:ListMembers',
+  ],
+};
+
+const DISCOVERY_ACTION: Record<ServiceName, string> = {
+  GuardDuty: 'guardduty:ListDetectors',
+  Detective: 'detective:ListGraphs',
+};
+
+export class MembersProvider extends Construct {
+  /** The stack's provider, created on first use. */
+  static of(scope: Construct): MembersProvider {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(PROVIDER_ID) as MembersProvider | undefined) ?? new MembersProvider(stack, PROVIDER_ID);
+  }
+
+  readonly serviceToken: string;
+  readonly handler: lambda.IFunction;
+  private readonly role: iam.Role;
+  private readonly granted = new Set<string>();
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+
+    // Own roles with inline, scoped rights: no managed policies.
+    this.role = new iam.Role(this, 'HandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-security-members: reconciles GuardDuty and Detective members',
+    });
+    logGroup.grantWrite(this.role);
+
+    this.handler = new ReconcileFunction(this, 'Handler', {
+      description: 'cdk-security-members: reconciles GuardDuty and Detective members',
+      role: this.role,
+      timeout: HANDLER_TIMEOUT,
+      memorySize: 512,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+    });
+
+    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-security-members: CDK Provider framework',
+    });
+    logGroup.grantWrite(frameworkRole);
+
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.handler,
+      frameworkOnEventRole: frameworkRole,
+      logGroup,
+    });
+    this.serviceToken = provider.serviceToken;
+  }
+
+  /**
+   * Member actions on the stack account's and region's detectors or graphs (any of them, so the
+   * Delete that follows a replacement can still clean up the old one), and discovery on `*`
+   * only when a construct omits its detector ID or graph ARN.
+   */
+  allow(service: ServiceName, discovery: boolean): void {
+    if (!this.granted.has(service)) {
+      this.granted.add(service);
+      const stack = Stack.of(this);
+      const resource = service === 'GuardDuty'
+        ? stack.formatArn({ service: 'guardduty', resource: 'detector', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })
+        : stack.formatArn({ service: 'detective', resource: 'graph', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: `${service}Members`,
+        actions: MEMBER_ACTIONS[service],
+        resources: [resource],
+      }));
+    }
+    const discoveryKey = `${service}Discovery`;
+    if (discovery && !this.granted.has(discoveryKey)) {
+      this.granted.add(discoveryKey);
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: discoveryKey,
+        // List* actions support no resource-level permissions.
+        actions: [DISCOVERY_ACTION[service]],
+        resources: ['*'],
+      }));
+    }
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The custom resource's property names and member encoding, shared by the constructs (which
+ * write them) and the handler (which reads them). No CDK or SDK imports: the handler bundle
+ * includes this file.
+ */
+
+export const GUARDDUTY_RESOURCE_TYPE = 'Custom::GuardDutyMembers';
+export const DETECTIVE_RESOURCE_TYPE = 'Custom::DetectiveGraphMembers';
+
+export type ServiceName = 'GuardDuty' | 'Detective';
+
+/** A member account as the handler sees it. */
+export interface MemberDeclaration {
+  readonly accountId: string;
+  readonly email: string;
+}
+
+/** Properties of both custom resource types, as CloudFormation delivers them (strings). */
+export interface ReconcileProperties {
+  readonly Service: ServiceName;
+  /** GuardDuty: administrator detector; absent means discover with ListDetectors. */
+  readonly DetectorId?: string;
+  /** Detective: behavior graph; absent means discover with ListGraphs. */
+  readonly GraphArn?: string;
+  /** Declared members, each `accountId:email`, sorted by account ID. */
+  readonly Members?: string[];
+  readonly Invite?: string | boolean;
+  /** GuardDuty invitation message / Detective CreateMembers message. */
+  readonly Message?: string;
+  readonly DisableEmailNotification?: string | boolean;
+  readonly MemberRemoval?: string;
+  readonly FailOnUnprocessed?: string | boolean;
+}
+
+const MEMBER_SEPARATOR = ':';
+
+/** `accountId:email`: compact (large declarations) and readable in `cdk diff`. */
+export function encodeMember(member: MemberDeclaration): string {
+  return `${member.accountId}${MEMBER_SEPARATOR}${member.email}`;
+}
+
+/** Inverse of {@link encodeMember}; the account ID never contains the separator. */
+export function decodeMember(encoded: string, index: number): MemberDeclaration {
+  const at = typeof encoded === 'string' ? encoded.indexOf(MEMBER_SEPARATOR) : -1;
+  if (at < 0) {
+    throw new Error(`Members[${index}] is not of the form accountId${MEMBER_SEPARATOR}email`);
+  }
+  return { accountId: encoded.slice(0, at), email: encoded.slice(at + 1) };
+}
+
+/** CloudFormation stringifies booleans; accept both forms. */
+export function parseBoolean(value: string | boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') {
+    return fallback;
+  }
+  if (value === true || value === 'true') {
+    return true;
+  }
+  if (value === false || value === 'false') {
+    return false;
+  }
+  throw new Error(`expected 'true' or 'false', got '${String(value)}'`);
+}
+
+export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** Both services' own rule: something, an @, something. */
+export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
+export const GRAPH_ARN_PATTERN = /^arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[abcdef\d]{32}?$/;
+export const EMAIL_MAX_LENGTH = 64;
+export const DETECTOR_ID_MAX_LENGTH = 300;
+export const MESSAGE_MAX_LENGTH = 1000;
+
+/** Members one administrator or graph may hold (member-apis.md). */
+export const MEMBER_QUOTA: Record<ServiceName, number> = {
+  GuardDuty: 50_000,
+  Detective: 1_200,
+};

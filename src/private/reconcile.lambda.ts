@@ -1,0 +1,269 @@
+/**
+ * Custom-resource handler for GuardDutyMembers and DetectiveGraphMembers, called by the CDK
+ * Provider framework (which answers CloudFormation). Thin: it reads the request, picks the
+ * service adapter and leaves the work to the planner and engine.
+ */
+import { DetectiveClient } from '@aws-sdk/client-detective';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
+import { findGraphArns, DetectiveMemberApi } from './detective-api';
+import { describeError, MemberApi, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
+import { findDetectorIds, GuardDutyMemberApi } from './guardduty-api';
+import { jsonLogger, Logger } from './logger';
+import { RemovalMode } from './planner';
+import {
+  ACCOUNT_ID_PATTERN,
+  decodeMember,
+  DETECTOR_ID_MAX_LENGTH,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  GRAPH_ARN_PATTERN,
+  MemberDeclaration,
+  parseBoolean,
+  ReconcileProperties,
+  ServiceName,
+} from './properties';
+
+/** SDK attempts per call; adaptive mode also slows the client down under throttling. */
+export const MAX_ATTEMPTS = 10;
+/** Time kept back from the Lambda timeout for undo and the response. */
+export const TIME_RESERVE_MS = 90_000;
+
+export interface ServiceClients {
+  guardDuty(): GuardDutyClient;
+  detective(): DetectiveClient;
+}
+
+const sdkDefaults = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS } as const;
+let guardDutyClient: GuardDutyClient | undefined;
+let detectiveClient: DetectiveClient | undefined;
+
+/** Clients reused across invocations, with the adaptive retry strategy. */
+export const defaultClients: ServiceClients = {
+  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(sdkDefaults)),
+  detective: () => (detectiveClient ??= new DetectiveClient(sdkDefaults)),
+};
+
+export interface HandlerResponse {
+  readonly PhysicalResourceId: string;
+  readonly Data: Record<string, string | number>;
+}
+
+interface Settings {
+  readonly service: ServiceName;
+  readonly members: MemberDeclaration[];
+  readonly invite: boolean;
+  readonly message?: string;
+  readonly disableEmailNotification: boolean;
+  readonly removal: RemovalMode;
+  readonly failOnUnprocessed: boolean;
+}
+
+/** Members of a declaration that was deployed before; invalid entries were never applied. */
+function readDeclaredMembers(props: ReconcileProperties | undefined): MemberDeclaration[] {
+  const members: MemberDeclaration[] = [];
+  (props?.Members ?? []).forEach((encoded, index) => {
+    try {
+      const member = decodeMember(encoded, index);
+      if (ACCOUNT_ID_PATTERN.test(member.accountId) && !members.some((m) => m.accountId === member.accountId)) {
+        members.push(member);
+      }
+    } catch {
+      // Skipped: an entry that never decoded was never created either.
+    }
+  });
+  return members;
+}
+
+/**
+ * Tokens resolve at deploy time, so the handler validates the declaration again before changing
+ * anything. `strict` is off for Delete, which must never be blocked by a bad declaration.
+ */
+function readSettings(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean): Settings {
+  const service = props.Service;
+  if (service !== 'GuardDuty' && service !== 'Detective') {
+    throw new ReconcileError(`Service: expected GuardDuty or Detective, got '${String(service)}'`);
+  }
+  const flag = (name: keyof ReconcileProperties, fallback: boolean) => {
+    try {
+      return parseBoolean(props[name] as string | boolean | undefined, fallback);
+    } catch (err) {
+      if (!strict) return fallback;
+      throw new ReconcileError(`${name}: ${(err as Error).message}`);
+    }
+  };
+  const removalProp = props.MemberRemoval ?? 'DELETE';
+  let removal: RemovalMode = 'DELETE';
+  if (removalProp === 'DELETE' || removalProp === 'DISASSOCIATE') {
+    removal = removalProp;
+  } else if (strict) {
+    throw new ReconcileError(`MemberRemoval: expected DELETE or DISASSOCIATE, got '${removalProp}'`);
+  }
+  const settings: Settings = {
+    service,
+    members: strict ? [] : readDeclaredMembers(props),
+    invite: flag('Invite', true),
+    message: props.Message || undefined,
+    disableEmailNotification: flag('DisableEmailNotification', false),
+    removal,
+    failOnUnprocessed: flag('FailOnUnprocessed', true),
+  };
+  if (!strict) {
+    return settings;
+  }
+  const seen = new Set<string>();
+  (props.Members ?? []).forEach((encoded, index) => {
+    let member: MemberDeclaration;
+    try {
+      member = decodeMember(encoded, index);
+    } catch (err) {
+      throw new ReconcileError((err as Error).message);
+    }
+    if (!ACCOUNT_ID_PATTERN.test(member.accountId)) {
+      throw new ReconcileError(`Members[${index}]: account ID '${member.accountId}' is not 12 digits`);
+    }
+    if (!EMAIL_PATTERN.test(member.email) || member.email.length > EMAIL_MAX_LENGTH) {
+      throw new ReconcileError(`Members[${index}]: the email of account ${member.accountId} is not an address of at most ${EMAIL_MAX_LENGTH} characters`);
+    }
+    if (seen.has(member.accountId)) {
+      throw new ReconcileError(`Members[${index}]: account ${member.accountId} is declared twice`);
+    }
+    if (member.accountId === adminAccount) {
+      throw new ReconcileError(`Members[${index}]: account ${member.accountId} is the administrator account itself`);
+    }
+    seen.add(member.accountId);
+    settings.members.push(member);
+  });
+  return settings;
+}
+
+async function resolveTarget(service: ServiceName, props: ReconcileProperties, clients: ServiceClients): Promise<string> {
+  if (service === 'GuardDuty') {
+    if (props.DetectorId) {
+      if (props.DetectorId.length > DETECTOR_ID_MAX_LENGTH || /\s|\//.test(props.DetectorId)) {
+        throw new ReconcileError(`DetectorId: '${props.DetectorId}' is not a detector ID`);
+      }
+      return props.DetectorId;
+    }
+    const ids = await findDetectorIds(clients.guardDuty());
+    if (ids.length !== 1) {
+      throw new ReconcileError(`GuardDuty: ListDetectors found ${ids.length} detectors in ${process.env.AWS_REGION ?? 'this region'}; ` +
+        'enable GuardDuty in the administrator account or pass detectorId');
+    }
+    return ids[0];
+  }
+  if (props.GraphArn) {
+    if (!GRAPH_ARN_PATTERN.test(props.GraphArn)) {
+      throw new ReconcileError(`GraphArn: '${props.GraphArn}' is not a behavior graph ARN`);
+    }
+    return props.GraphArn;
+  }
+  const arns = await findGraphArns(clients.detective());
+  if (arns.length !== 1) {
+    throw new ReconcileError(`Detective: ListGraphs found ${arns.length} behavior graphs in ${process.env.AWS_REGION ?? 'this region'}; ` +
+      'enable Detective in the administrator account or pass graphArn');
+  }
+  return arns[0];
+}
+
+function memberApi(settings: Settings, target: string, clients: ServiceClients): MemberApi {
+  const invitation = { message: settings.message, disableEmailNotification: settings.disableEmailNotification };
+  return settings.service === 'GuardDuty'
+    ? new GuardDutyMemberApi(clients.guardDuty(), target, invitation)
+    : new DetectiveMemberApi(clients.detective(), target, invitation);
+}
+
+/** Errors that mean the detector or graph no longer exists. */
+function targetGone(service: ServiceName, err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return service === 'GuardDuty'
+    ? name === 'BadRequestException' || name === 'ResourceNotFoundException'
+    : name === 'ResourceNotFoundException';
+}
+
+function emptySummary(): ReconcileSummary {
+  return { created: 0, invited: 0, removed: 0, unchanged: 0, unprocessed: 0 };
+}
+
+function data(service: ServiceName, target: string, summary: ReconcileSummary): Record<string, string | number> {
+  return {
+    [service === 'GuardDuty' ? 'DetectorId' : 'GraphArn']: target,
+    Created: summary.created,
+    Invited: summary.invited,
+    Removed: summary.removed,
+    Unchanged: summary.unchanged,
+    Unprocessed: summary.unprocessed,
+  };
+}
+
+export async function handleEvent(
+  event: CloudFormationCustomResourceEvent,
+  context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'> | undefined,
+  clients: ServiceClients = defaultClients,
+): Promise<HandlerResponse> {
+  const props = event.ResourceProperties as unknown as ReconcileProperties;
+  const adminAccount = context?.invokedFunctionArn?.split(':')[4];
+  const settings = readSettings(props, adminAccount, event.RequestType !== 'Delete');
+  const log: Logger = jsonLogger({
+    requestType: event.RequestType,
+    logicalResourceId: event.LogicalResourceId,
+    requestId: event.RequestId,
+    service: settings.service,
+  });
+  const options: ReconcileOptions = {
+    invite: settings.invite,
+    removal: settings.removal,
+    failOnUnprocessed: settings.failOnUnprocessed,
+    log,
+    deadline: context ? Date.now() + context.getRemainingTimeInMillis() - TIME_RESERVE_MS : undefined,
+    logPointer: [process.env.AWS_LAMBDA_LOG_GROUP_NAME, `request ${event.RequestId}`].filter(Boolean).join(', '),
+  };
+
+  if (event.RequestType === 'Delete') {
+    // The physical ID is the detector ID / graph ARN the members were created on.
+    const target = event.PhysicalResourceId;
+    if (settings.service === 'Detective' && !GRAPH_ARN_PATTERN.test(target)) {
+      log.warn('physical ID is not a behavior graph: nothing to remove', { target });
+      return { PhysicalResourceId: target, Data: data(settings.service, target, emptySummary()) };
+    }
+    const api = memberApi(settings, target, clients);
+    try {
+      const summary = await removeDeclared(api, settings.members, options);
+      return { PhysicalResourceId: target, Data: data(settings.service, target, summary) };
+    } catch (err) {
+      if (!(err instanceof ReconcileError) && targetGone(settings.service, err)) {
+        log.warn('detector or graph is gone: nothing to remove', { target, error: describeError(err) });
+        return { PhysicalResourceId: target, Data: data(settings.service, target, emptySummary()) };
+      }
+      throw err;
+    }
+  }
+
+  const target = await resolveTarget(settings.service, props, clients);
+  const api = memberApi(settings, target, clients);
+  // A different detector/graph is a replacement: CloudFormation deletes the old resource
+  // (removing the old members there), and here the previous declaration owns nothing.
+  const sameTarget = event.RequestType === 'Update' && event.PhysicalResourceId === target;
+  let previous: MemberDeclaration[] = [];
+  if (sameTarget) {
+    // Lenient: in CloudFormation's rollback Update these are the properties that failed.
+    previous = readDeclaredMembers(event.OldResourceProperties as unknown as ReconcileProperties);
+  }
+  log.info('target', { target, replacement: event.RequestType === 'Update' && !sameTarget });
+  const summary = await reconcile(api, { desired: settings.members, previous, undoOnFailure: !sameTarget }, options);
+  return { PhysicalResourceId: target, Data: data(settings.service, target, summary) };
+}
+
+export async function handler(event: CloudFormationCustomResourceEvent, context: Context): Promise<HandlerResponse> {
+  try {
+    return await handleEvent(event, context);
+  } catch (err) {
+    if (err instanceof ReconcileError) {
+      throw err;
+    }
+    // Unexpected errors (access denied, a bug) still end in a FAILED response with a reason.
+    const reason = describeError(err);
+    console.error({ message: 'reconcile failed', requestType: event.RequestType, requestId: event.RequestId, error: reason });
+    throw new ReconcileError(reason.slice(0, 2000));
+  }
+}
