@@ -25,6 +25,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4.1.0',
     'aws-sdk-client-mock-jest@^4.1.0',
+    '@smithy/core',
     // The registry's `latest` aws-cdk CLI (3.0.0) cannot read aws-cdk-lib 2.276's cloud assembly.
     'aws-cdk@^2.1148.1',
     'tsx',
@@ -65,6 +66,13 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
   './src/private/': { lines: 90, branches: 85, functions: 90, statements: 90 },
 });
 
+// The handler and its service adapters are bundled with esbuild: their SDK imports are
+// build-time (dev) dependencies, not runtime dependencies of the library.
+project.eslint?.addOverride({
+  files: ['src/**/*.lambda.ts', 'src/private/*-api.ts'],
+  rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
+});
+
 // The example app and its CDK CLI configuration are not part of the package.
 project.addPackageIgnore('/example/');
 project.addPackageIgnore('/cdk.json');
@@ -75,6 +83,8 @@ project.addPackageIgnore('/.ci/');
 // Tests load the generated function constructs, which point at the bundled handler, and
 // ts-jest only transpiles (isolatedModules), so type-check the tests explicitly.
 project.testTask.prependSpawn(project.bundler.bundleTask);
+project.testTask.env('AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'true');
+project.testTask.env('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 
 new JsonFile(project, 'cdk.json', {

@@ -205,7 +205,9 @@ class Run {
   async invite(accountIds: readonly string[]): Promise<number> {
     let invited = 0;
     await this.each(accountIds, async (batch) => {
-      invited += await this.inviteBatch(batch);
+      // Not `invited += await ...`: that reads `invited` before the await and loses counts.
+      const count = await this.inviteBatch(batch);
+      invited += count;
     });
     return invited;
   }
@@ -240,7 +242,8 @@ class Run {
       const invitable = [...this.statuses.invitable, ...this.statuses.recreatable];
       const toInvite = createdIds.filter((id) => invitable.includes(after.get(id)?.status ?? ''));
       if (toInvite.length > 0) {
-        this.summary.invited += await this.inviteBatch(toInvite);
+        const invited = await this.inviteBatch(toInvite);
+        this.summary.invited += invited;
       }
     });
   }
@@ -319,7 +322,8 @@ export async function reconcile(api: MemberApi, request: ReconcileRequest, optio
   await run.disassociate(plan.additions.disassociate);
   await run.delete(plan.additions.delete);
   await run.create(plan.additions.create, liveIds);
-  run.summary.invited += await run.invite(plan.additions.invite);
+  const invitedExisting = await run.invite(plan.additions.invite);
+  run.summary.invited += invitedExisting;
   run.problems.push(...plan.blocked);
 
   const total = request.desired.length;

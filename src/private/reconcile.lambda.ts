@@ -34,14 +34,15 @@ export interface ServiceClients {
   detective(): DetectiveClient;
 }
 
-const sdkDefaults = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS } as const;
+/** Client settings for both services: adaptive retries for throttling and 5xx. */
+export const CLIENT_CONFIG = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS } as const;
 let guardDutyClient: GuardDutyClient | undefined;
 let detectiveClient: DetectiveClient | undefined;
 
 /** Clients reused across invocations, with the adaptive retry strategy. */
 export const defaultClients: ServiceClients = {
-  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(sdkDefaults)),
-  detective: () => (detectiveClient ??= new DetectiveClient(sdkDefaults)),
+  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(CLIENT_CONFIG)),
+  detective: () => (detectiveClient ??= new DetectiveClient(CLIENT_CONFIG)),
 };
 
 export interface HandlerResponse {

@@ -73,8 +73,8 @@ export function formatFailureReason(problems: readonly AccountProblem[], options
   const epilogue = options.epilogue ? ` ${redactEmails(options.epilogue)}` : '';
   let text = `${options.service}: ${redactEmails(options.headline)}.`;
   const groups = groupProblems(problems);
-  // Room for the epilogue and a closing "and N more" is kept back from the list.
-  const listBudget = budget - byteLength(epilogue) - 40;
+  // Room for the epilogue and the closing "N account(s) not named here..." is kept back.
+  const listBudget = budget - byteLength(epilogue) - 80;
   let unnamed = 0;
 
   for (const group of groups) {

@@ -1,0 +1,345 @@
+/**
+ * Small stateful stand-ins for GuardDuty and Detective behind aws-sdk-client-mock, so handler
+ * tests can run whole create / update / delete / rollback sequences and inspect every call.
+ */
+import * as detective from '@aws-sdk/client-detective';
+import * as guardduty from '@aws-sdk/client-guardduty';
+import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
+import { ServiceClients } from '../../src/private/reconcile.lambda';
+
+export interface Call {
+  readonly operation: string;
+  readonly accounts: string[];
+}
+
+interface FakeMember {
+  accountId: string;
+  email: string;
+  status: string;
+}
+
+abstract class FakeService {
+  readonly members = new Map<string, FakeMember>();
+  readonly calls: Call[] = [];
+  /** Accounts that belong to another administrator: CreateMembers leaves them unprocessed. */
+  readonly boundElsewhere = new Map<string, string>();
+  /** Organization accounts: enabled by CreateMembers, never invited. */
+  readonly organization = new Set<string>();
+  /** Errors thrown by the next calls of an operation, in order. */
+  readonly failures = new Map<string, Error[]>();
+  /** Operations whose effect is applied but whose answer reports every account unprocessed (a retried call after a lost response). */
+  readonly reportAppliedAsUnprocessed = new Set<string>();
+
+  protected record(operation: string, accounts: string[]) {
+    this.calls.push({ operation, accounts });
+    const queued = this.failures.get(operation);
+    if (queued && queued.length > 0) {
+      throw queued.shift();
+    }
+  }
+
+  failNext(operation: string, ...errors: Error[]) {
+    this.failures.set(operation, [...(this.failures.get(operation) ?? []), ...errors]);
+  }
+
+  callsOf(operation: string): Call[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+
+  /** Operation names in order, with repeats collapsed. */
+  sequence(): string[] {
+    return this.calls.map((c) => c.operation).filter((op, i, all) => i === 0 || all[i - 1] !== op);
+  }
+
+  state(): Record<string, string> {
+    return Object.fromEntries([...this.members.values()].sort((a, b) => a.accountId.localeCompare(b.accountId)).map((m) => [m.accountId, m.status]));
+  }
+
+  add(accountId: string, status: string, email = `${accountId}@example.com`) {
+    this.members.set(accountId, { accountId, email, status });
+  }
+}
+
+export function serviceError(name: string, message = name): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+export class FakeGuardDuty extends FakeService {
+  detectorIds = ['d0123456789abcdef0123456789abcdef'];
+  /** Organization accounts with auto-enable ALL: disassociation is refused. */
+  readonly autoEnableAll = new Set<string>();
+  readonly mock: AwsClientStub<guardduty.GuardDutyClient>;
+
+  constructor() {
+    super();
+    this.mock = mockClient(guardduty.GuardDutyClient);
+    const m = this.mock;
+    m.on(guardduty.ListDetectorsCommand).callsFake(() => {
+      this.record('ListDetectors', []);
+      return { DetectorIds: this.detectorIds };
+    });
+    m.on(guardduty.ListMembersCommand).callsFake((input: guardduty.ListMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      this.record('ListMembers', []);
+      if (input.OnlyAssociated !== 'false') {
+        throw new Error('the handler must list every member (OnlyAssociated=false)');
+      }
+      const all = [...this.members.values()];
+      const start = Number(input.NextToken ?? 0);
+      const size = input.MaxResults ?? 50;
+      const page = all.slice(start, start + size);
+      return {
+        Members: page.map((x) => this.wire(x)),
+        NextToken: start + size < all.length ? String(start + size) : undefined,
+      };
+    });
+    m.on(guardduty.GetMembersCommand).callsFake((input: guardduty.GetMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      this.record('GetMembers', input.AccountIds!);
+      const ids = this.checkBatch(input.AccountIds);
+      return {
+        Members: ids.filter((id) => this.members.has(id)).map((id) => this.wire(this.members.get(id)!)),
+        UnprocessedAccounts: ids.filter((id) => !this.members.has(id)).map((id) => ({ AccountId: id, Result: 'not a member' })),
+      };
+    });
+    m.on(guardduty.CreateMembersCommand).callsFake((input: guardduty.CreateMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      const details = input.AccountDetails ?? [];
+      this.record('CreateMembers', details.map((d) => d.AccountId!));
+      this.checkBatch(details.map((d) => d.AccountId!));
+      const unprocessed: guardduty.UnprocessedAccount[] = [];
+      for (const d of details) {
+        const id = d.AccountId!;
+        const existing = this.members.get(id);
+        if (this.boundElsewhere.has(id)) {
+          unprocessed.push({ AccountId: id, Result: this.boundElsewhere.get(id) });
+        } else if (existing && !(this.organization.has(id) && existing.status === 'Removed')) {
+          unprocessed.push({ AccountId: id, Result: 'The request is rejected because the given account ID is already a member or associated member of the current account.' });
+        } else {
+          this.add(id, this.organization.has(id) ? 'Enabled' : 'Created', d.Email!);
+          if (this.reportAppliedAsUnprocessed.has('CreateMembers')) {
+            unprocessed.push({ AccountId: id, Result: 'The request is rejected because the given account ID is already a member or associated member of the current account.' });
+          }
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+    m.on(guardduty.InviteMembersCommand).callsFake((input: guardduty.InviteMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      this.record('InviteMembers', input.AccountIds!);
+      const unprocessed: guardduty.UnprocessedAccount[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (!member) {
+          unprocessed.push({ AccountId: id, Result: 'not a member' });
+        } else if (member.status === 'Invited' || member.status === 'Enabled') {
+          unprocessed.push({ AccountId: id, Result: 'The request is rejected because the current account has already invited or is already the GuardDuty master of the given member account ID.' });
+        } else if (this.organization.has(id)) {
+          unprocessed.push({ AccountId: id, Result: 'organization accounts cannot be invited' });
+        } else {
+          member.status = 'Invited';
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+    m.on(guardduty.DisassociateMembersCommand).callsFake((input: guardduty.DisassociateMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      this.record('DisassociateMembers', input.AccountIds!);
+      const unprocessed: guardduty.UnprocessedAccount[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (!member) {
+          unprocessed.push({ AccountId: id, Result: 'not a member' });
+        } else if (this.autoEnableAll.has(id)) {
+          unprocessed.push({ AccountId: id, Result: 'The request is rejected because the organization has auto-enable set to ALL.' });
+        } else if (member.status !== 'Created') {
+          member.status = 'Removed';
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+    m.on(guardduty.DeleteMembersCommand).callsFake((input: guardduty.DeleteMembersCommandInput) => {
+      this.checkDetector(input.DetectorId);
+      this.record('DeleteMembers', input.AccountIds!);
+      const unprocessed: guardduty.UnprocessedAccount[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (!member) {
+          unprocessed.push({ AccountId: id, Result: 'not a member' });
+        } else if (member.status === 'Enabled' || member.status === 'Invited') {
+          unprocessed.push({ AccountId: id, Result: 'The request is rejected because the current account cannot delete the specified member account ID because it is still associated with it.' });
+        } else {
+          this.members.delete(id);
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+  }
+
+  private wire(x: FakeMember): guardduty.Member {
+    return { AccountId: x.accountId, Email: x.email, RelationshipStatus: x.status, MasterId: '999999999999', UpdatedAt: 'now' };
+  }
+
+  private checkDetector(detectorId: string | undefined) {
+    if (!this.detectorIds.includes(detectorId ?? '')) {
+      throw serviceError('BadRequestException', 'The request is rejected because the input detectorId is not owned by the current account.');
+    }
+  }
+
+  private checkBatch(ids: string[] | undefined): string[] {
+    if (!ids || ids.length < 1 || ids.length > 50) {
+      throw serviceError('BadRequestException', `accountIds must hold 1 to 50 items, got ${ids?.length}`);
+    }
+    return ids;
+  }
+}
+
+export const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
+
+export class FakeDetective extends FakeService {
+  graphArns = [GRAPH_ARN];
+  readonly mock: AwsClientStub<detective.DetectiveClient>;
+
+  constructor() {
+    super();
+    this.mock = mockClient(detective.DetectiveClient);
+    const m = this.mock;
+    m.on(detective.ListGraphsCommand).callsFake(() => {
+      this.record('ListGraphs', []);
+      return { GraphList: this.graphArns.map((Arn) => ({ Arn })) };
+    });
+    m.on(detective.ListMembersCommand).callsFake((input: detective.ListMembersCommandInput) => {
+      this.checkGraph(input.GraphArn);
+      this.record('ListMembers', []);
+      const all = [...this.members.values()];
+      const start = Number(input.NextToken ?? 0);
+      const size = input.MaxResults ?? 100;
+      return {
+        MemberDetails: all.slice(start, start + size).map((x) => this.wire(x)),
+        NextToken: start + size < all.length ? String(start + size) : undefined,
+      };
+    });
+    m.on(detective.GetMembersCommand).callsFake((input: detective.GetMembersCommandInput) => {
+      this.checkGraph(input.GraphArn);
+      this.record('GetMembers', input.AccountIds!);
+      const ids = this.checkBatch(input.AccountIds);
+      return {
+        MemberDetails: ids.filter((id) => this.members.has(id)).map((id) => this.wire(this.members.get(id)!)),
+        UnprocessedAccounts: ids.filter((id) => !this.members.has(id)).map((id) => ({ AccountId: id, Reason: 'not a member' })),
+      };
+    });
+    m.on(detective.CreateMembersCommand).callsFake((input: detective.CreateMembersCommandInput) => {
+      this.checkGraph(input.GraphArn);
+      const accounts = input.Accounts ?? [];
+      this.record('CreateMembers', accounts.map((a) => a.AccountId!));
+      this.checkBatch(accounts.map((a) => a.AccountId!));
+      const fresh = accounts.filter((a) => !this.members.has(a.AccountId!) && !this.boundElsewhere.has(a.AccountId!));
+      if (this.members.size + fresh.length > 1200) {
+        throw serviceError('ServiceQuotaExceededException', 'This request cannot be completed because it would exceed the member account quota');
+      }
+      const unprocessed: detective.UnprocessedAccount[] = [];
+      for (const a of accounts) {
+        const id = a.AccountId!;
+        if (this.boundElsewhere.has(id)) {
+          unprocessed.push({ AccountId: id, Reason: this.boundElsewhere.get(id) });
+        } else if (this.members.has(id)) {
+          unprocessed.push({ AccountId: id, Reason: 'Account is already a member' });
+        } else {
+          this.add(id, this.organization.has(id) ? 'ENABLED' : 'INVITED', a.EmailAddress!);
+          if (this.reportAppliedAsUnprocessed.has('CreateMembers')) {
+            unprocessed.push({ AccountId: id, Reason: 'Account is already a member' });
+          }
+        }
+      }
+      return { Members: [], UnprocessedAccounts: unprocessed };
+    });
+    m.on(detective.DeleteMembersCommand).callsFake((input: detective.DeleteMembersCommandInput) => {
+      this.checkGraph(input.GraphArn);
+      this.record('DeleteMembers', input.AccountIds!);
+      const removed: string[] = [];
+      const unprocessed: detective.UnprocessedAccount[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        if (this.members.delete(id)) {
+          removed.push(id);
+        } else {
+          unprocessed.push({ AccountId: id, Reason: 'not a member' });
+        }
+      }
+      return { AccountIds: removed, UnprocessedAccounts: unprocessed };
+    });
+  }
+
+  private wire(x: FakeMember): detective.MemberDetail {
+    return {
+      AccountId: x.accountId,
+      EmailAddress: x.email,
+      Status: x.status as detective.MemberStatus,
+      GraphArn: this.graphArns[0],
+      InvitationType: this.organization.has(x.accountId) ? 'ORGANIZATION' : 'INVITATION',
+    };
+  }
+
+  private checkGraph(arn: string | undefined) {
+    if (!this.graphArns.includes(arn ?? '')) {
+      throw serviceError('ResourceNotFoundException', 'The request refers to a nonexistent resource.');
+    }
+  }
+
+  private checkBatch(ids: string[] | undefined): string[] {
+    if (!ids || ids.length < 1 || ids.length > 50) {
+      throw serviceError('ValidationException', `AccountIds must hold 1 to 50 items, got ${ids?.length}`);
+    }
+    return ids;
+  }
+}
+
+/** Real clients (their `send` is replaced by the mocks), with no retries slowing tests down. */
+export function testClients(): ServiceClients {
+  const gd = new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 });
+  const dt = new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 });
+  return { guardDuty: () => gd, detective: () => dt };
+}
+
+export function accountIds(count: number, start = 100000000000): string[] {
+  return Array.from({ length: count }, (_, i) => String(start + i));
+}
+
+export function encoded(ids: string[]): string[] {
+  return ids.map((id) => `${id}:${id}@example.com`);
+}
+
+let requestCounter = 0;
+
+type EventFor<T extends CloudFormationCustomResourceEvent['RequestType']> = Extract<CloudFormationCustomResourceEvent, { RequestType: T }>;
+
+/** A CloudFormation event as the Provider framework passes it on. */
+export function cfnEvent(
+  requestType: 'Create' | 'Update' | 'Delete',
+  properties: Record<string, unknown>,
+  extra: { old?: Record<string, unknown>; physicalId?: string } = {},
+): CloudFormationCustomResourceEvent {
+  const base = {
+    ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework',
+    ResponseURL: 'https://example.invalid/response',
+    StackId: 'arn:aws:cloudformation:us-east-1:999999999999:stack/test/guid',
+    RequestId: `request-${++requestCounter}`,
+    LogicalResourceId: 'Members',
+    ResourceType: 'Custom::GuardDutyMembers',
+    ResourceProperties: { ServiceToken: 'token', ...properties },
+  };
+  if (requestType === 'Create') {
+    return { ...base, RequestType: 'Create' } as EventFor<'Create'>;
+  }
+  if (requestType === 'Update') {
+    return { ...base, RequestType: 'Update', PhysicalResourceId: extra.physicalId!, OldResourceProperties: { ServiceToken: 'token', ...extra.old } } as EventFor<'Update'>;
+  }
+  return { ...base, RequestType: 'Delete', PhysicalResourceId: extra.physicalId! } as EventFor<'Delete'>;
+}
+
+export const lambdaContext = {
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:999999999999:function:handler',
+  getRemainingTimeInMillis: () => 14 * 60 * 1000,
+};

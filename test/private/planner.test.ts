@@ -1,0 +1,169 @@
+import { DETECTIVE_STATUSES, GUARDDUTY_STATUSES, LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, sameEmail } from '../../src/private/planner';
+import { MemberDeclaration } from '../../src/private/properties';
+
+const A = '111111111111';
+const B = '222222222222';
+const C = '333333333333';
+
+const m = (accountId: string, email = `${accountId}@example.com`): MemberDeclaration => ({ accountId, email });
+const live = (accountId: string, status: string, email = `${accountId}@example.com`): LiveMember => ({ accountId, status, email });
+
+function plan(statuses: MemberStatusModel, input: Partial<PlanInput>): Plan {
+  return planMembers({ statuses, desired: [], previous: [], live: [], invite: true, removal: 'DELETE', ...input });
+}
+
+/** The plan as lists of account IDs, so each row reads as one sentence. */
+function summary(p: Plan): PlanSummary {
+  return {
+    disassociateFirst: p.additions.disassociate,
+    deleteFirst: p.additions.delete,
+    create: p.additions.create.map((x) => x.accountId),
+    invite: p.additions.invite,
+    disassociate: p.removals.disassociate,
+    delete: p.removals.delete,
+    blocked: p.blocked.map((b) => b.accountId),
+    unchanged: p.unchanged,
+  };
+}
+
+type PlanStep = 'disassociateFirst' | 'deleteFirst' | 'create' | 'invite' | 'disassociate' | 'delete' | 'blocked' | 'unchanged';
+type PlanSummary = Record<PlanStep, string[]>;
+const none: PlanSummary = { disassociateFirst: [], deleteFirst: [], create: [], invite: [], disassociate: [], delete: [], blocked: [], unchanged: [] };
+
+describe('GuardDuty plan', () => {
+  test.each<[string, Partial<PlanInput>, Partial<PlanSummary>]>([
+    ['declared, not a member: create', { desired: [m(A)] }, { create: [A] }],
+    ['declared, Created: invite', { desired: [m(A)], live: [live(A, 'Created')] }, { invite: [A] }],
+    ['declared, Resigned: invite', { desired: [m(A)], live: [live(A, 'Resigned')] }, { invite: [A] }],
+    // Removed organization accounts come back only through CreateMembers; invited ones are
+    // then invited after CreateMembers reports them still Removed.
+    ['declared, Removed: CreateMembers (then invite)', { desired: [m(A)], live: [live(A, 'Removed')] }, { create: [A] }],
+    ['declared, Created, invite off: nothing', { desired: [m(A)], live: [live(A, 'Created')], invite: false }, { unchanged: [A] }],
+    ['declared, Invited: nothing', { desired: [m(A)], live: [live(A, 'Invited')] }, { unchanged: [A] }],
+    ['declared, Enabled: nothing', { desired: [m(A)], live: [live(A, 'Enabled')] }, { unchanged: [A] }],
+    ['declared, Disabled: nothing', { desired: [m(A)], live: [live(A, 'Disabled')] }, { unchanged: [A] }],
+    ['declared, EmailVerificationInProgress: nothing', { desired: [m(A)], live: [live(A, 'EmailVerificationInProgress')] }, { unchanged: [A] }],
+    ['email differs, Invited: disassociate, delete, create again',
+      { desired: [m(A, 'new@example.com')], live: [live(A, 'Invited', 'old@example.com')] },
+      { disassociateFirst: [A], deleteFirst: [A], create: [A] }],
+    ['email differs, Created: delete and create again (nothing to disassociate)',
+      { desired: [m(A, 'new@example.com')], live: [live(A, 'Created', 'old@example.com')] },
+      { deleteFirst: [A], create: [A] }],
+    ['email differs, EmailVerificationFailed: delete and create again',
+      { desired: [m(A, 'right@example.com')], live: [live(A, 'EmailVerificationFailed', 'wrong@example.com')] },
+      { deleteFirst: [A], create: [A] }],
+    ['email differs, Enabled: kept as it is', { desired: [m(A, 'new@example.com')], live: [live(A, 'Enabled', 'old@example.com')] }, { unchanged: [A] }],
+    ['email differs only in case: nothing', { desired: [m(A, 'Root@Example.com')], live: [live(A, 'Invited', 'root@example.com')] }, { unchanged: [A] }],
+    ['organization member without recorded email: nothing', { desired: [m(A)], live: [live(A, 'Enabled', '')] }, { unchanged: [A] }],
+    ['same email, EmailVerificationFailed: blocked', { desired: [m(A)], live: [live(A, 'EmailVerificationFailed')] }, { blocked: [A] }],
+    ['previously declared, dropped, Enabled: disassociate and delete',
+      { previous: [m(A)], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
+    ['previously declared, dropped, Created: delete only', { previous: [m(A)], live: [live(A, 'Created')] }, { delete: [A] }],
+    ['previously declared, dropped, DISASSOCIATE mode: disassociate only',
+      { previous: [m(A)], live: [live(A, 'Invited')], removal: 'DISASSOCIATE' }, { disassociate: [A] }],
+    ['previously declared, dropped, DISASSOCIATE mode, already Removed: nothing',
+      { previous: [m(A)], live: [live(A, 'Removed')], removal: 'DISASSOCIATE' }, {}],
+    ['previously declared, dropped, already gone: nothing', { previous: [m(A)] }, {}],
+    ['never declared member (added by hand): never touched', { desired: [m(B)], live: [live(A, 'Enabled'), live(B, 'Enabled')] }, { unchanged: [B] }],
+    ['still declared: not removed', { desired: [m(A)], previous: [m(A)], live: [live(A, 'Enabled')] }, { unchanged: [A] }],
+    ['previous list repeats an account: removed once', { previous: [m(A), m(A)], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
+  ])('%s', (_name, input, expected) => {
+    expect(summary(plan(GUARDDUTY_STATUSES, input))).toEqual({ ...none, ...expected });
+  });
+
+  test('create carries the declared email', () => {
+    const p = plan(GUARDDUTY_STATUSES, { desired: [m(A, 'new@example.com')], live: [live(A, 'Invited', 'old@example.com')] });
+    expect(p.additions.create).toEqual([{ accountId: A, email: 'new@example.com' }]);
+  });
+
+  test('blocked accounts name the operation and the reason', () => {
+    const p = plan(GUARDDUTY_STATUSES, { desired: [m(A)], live: [live(A, 'EmailVerificationFailed')] });
+    expect(p.blocked).toEqual([{ accountId: A, operation: 'InviteMembers', reason: expect.stringMatching(/email verification failed.*root email/) }]);
+  });
+
+  test('rollback update (properties swapped): the accounts the failed update added are removed, the old ones kept', () => {
+    // The failed update declared [A, B, C] over [A]; B was created, C failed. CloudFormation
+    // then sends an Update with the old properties as new and the failed ones as old.
+    const rollback = plan(GUARDDUTY_STATUSES, {
+      desired: [m(A)],
+      previous: [m(A), m(B), m(C)],
+      live: [live(A, 'Enabled'), live(B, 'Invited')],
+    });
+    expect(summary(rollback)).toEqual({ ...none, unchanged: [A], disassociate: [B], delete: [B] });
+  });
+
+  test('rollback of a failed email change recreates the old email', () => {
+    const rollback = plan(GUARDDUTY_STATUSES, {
+      desired: [m(A, 'old@example.com')],
+      previous: [m(A, 'new@example.com')],
+      live: [live(A, 'Invited', 'new@example.com')],
+    });
+    expect(summary(rollback)).toEqual({ ...none, disassociateFirst: [A], deleteFirst: [A], create: [A] });
+    expect(rollback.additions.create[0].email).toBe('old@example.com');
+  });
+
+  test('peak membership counts live members plus new ones, before removals', () => {
+    const p = plan(GUARDDUTY_STATUSES, {
+      desired: [m(B), m(C)],
+      previous: [m(A)],
+      live: [live(A, 'Enabled'), live(B, 'Removed')],
+    });
+    expect(p.peakMembers).toBe(3);
+    expect(p.quota).toBe(50_000);
+  });
+
+  test('deletion plan removes only declared members that are still members', () => {
+    expect(planDeletion(GUARDDUTY_STATUSES, [m(A), m(B), m(C)], [live(A, 'Enabled'), live(B, 'Created'), live('999999999999', 'Enabled')], 'DELETE'))
+      .toEqual({ disassociate: [A], delete: [A, B] });
+    expect(planDeletion(GUARDDUTY_STATUSES, [m(A)], [live(A, 'Enabled')], 'DISASSOCIATE')).toEqual({ disassociate: [A], delete: [] });
+  });
+});
+
+describe('Detective plan', () => {
+  test.each<[string, Partial<PlanInput>, Partial<PlanSummary>]>([
+    ['declared, not a member: create (CreateMembers invites)', { desired: [m(A)] }, { create: [A] }],
+    ['declared, INVITED: nothing', { desired: [m(A)], live: [live(A, 'INVITED')] }, { unchanged: [A] }],
+    ['declared, VERIFICATION_IN_PROGRESS: nothing', { desired: [m(A)], live: [live(A, 'VERIFICATION_IN_PROGRESS')] }, { unchanged: [A] }],
+    ['declared, ENABLED: nothing', { desired: [m(A)], live: [live(A, 'ENABLED')] }, { unchanged: [A] }],
+    ['declared, ACCEPTED_BUT_DISABLED: nothing', { desired: [m(A)], live: [live(A, 'ACCEPTED_BUT_DISABLED')] }, { unchanged: [A] }],
+    ['same email, VERIFICATION_FAILED: blocked', { desired: [m(A)], live: [live(A, 'VERIFICATION_FAILED')] }, { blocked: [A] }],
+    ['email differs, VERIFICATION_FAILED: delete and create again',
+      { desired: [m(A, 'right@example.com')], live: [live(A, 'VERIFICATION_FAILED', 'wrong@example.com')] },
+      { deleteFirst: [A], create: [A] }],
+    ['email differs, INVITED: delete and create again',
+      { desired: [m(A, 'new@example.com')], live: [live(A, 'INVITED', 'old@example.com')] },
+      { deleteFirst: [A], create: [A] }],
+    ['email differs, ENABLED: kept', { desired: [m(A, 'new@example.com')], live: [live(A, 'ENABLED', 'old@example.com')] }, { unchanged: [A] }],
+    ['previously declared, dropped: DeleteMembers, never disassociate', { previous: [m(A)], live: [live(A, 'ENABLED')] }, { delete: [A] }],
+    ['previously declared, dropped, DISASSOCIATE mode still deletes (Detective has no disassociate)',
+      { previous: [m(A)], live: [live(A, 'INVITED')], removal: 'DISASSOCIATE' }, { delete: [A] }],
+    ['never declared: never touched', { live: [live(A, 'ENABLED')] }, {}],
+  ])('%s', (_name, input, expected) => {
+    expect(summary(plan(DETECTIVE_STATUSES, input))).toEqual({ ...none, ...expected });
+  });
+
+  test('blocked accounts are reported against CreateMembers', () => {
+    const p = plan(DETECTIVE_STATUSES, { desired: [m(A)], live: [live(A, 'VERIFICATION_FAILED')] });
+    expect(p.blocked[0].operation).toBe('CreateMembers');
+  });
+
+  test('quota is 1,200 per graph, peak includes live members', () => {
+    const liveMembers = Array.from({ length: 1_190 }, (_, i) => live(String(100000000000 + i), 'ENABLED'));
+    const desired = Array.from({ length: 20 }, (_, i) => m(String(200000000000 + i)));
+    const p = plan(DETECTIVE_STATUSES, { desired, live: liveMembers });
+    expect(p.quota).toBe(1_200);
+    expect(p.peakMembers).toBe(1_210);
+  });
+});
+
+describe('sameEmail', () => {
+  test.each([
+    ['a@example.com', 'a@example.com', true],
+    ['A@Example.COM', 'a@example.com', true],
+    [' a@example.com ', 'a@example.com', true],
+    ['a@example.com', 'b@example.com', false],
+    [undefined, 'a@example.com', false],
+  ])('%s vs %s', (a, b, expected) => {
+    expect(sameEmail(a, b)).toBe(expected);
+  });
+});

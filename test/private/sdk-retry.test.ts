@@ -1,0 +1,105 @@
+/**
+ * The handler's SDK clients retry throttling and server errors: these tests run the real client
+ * middleware (no send() mock) over a scripted HTTP handler.
+ */
+import { DetectiveClient } from '@aws-sdk/client-detective';
+import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { HttpResponse } from '@smithy/core/protocols';
+import { cfnEvent, GRAPH_ARN, lambdaContext } from './fakes';
+import { CLIENT_CONFIG, handleEvent, MAX_ATTEMPTS } from '../../src/private/reconcile.lambda';
+
+interface Scripted {
+  readonly status: number;
+  readonly body?: object;
+  readonly errorType?: string;
+}
+
+/** Answers each "METHOD path" with the next scripted response, the last one repeating. */
+function scriptedHandler(script: Record<string, Scripted[]>) {
+  const seen: string[] = [];
+  return {
+    seen,
+    handler: {
+      async handle(request: { method: string; path: string }) {
+        const key = `${request.method} ${request.path}`;
+        seen.push(key);
+        const queue = script[key];
+        if (!queue) {
+          throw new Error(`unexpected request ${key}`);
+        }
+        const next = queue.length > 1 ? queue.shift()! : queue[0];
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (next.errorType) {
+          headers['x-amzn-errortype'] = next.errorType;
+        }
+        return { response: new HttpResponse({ statusCode: next.status, headers, body: Buffer.from(JSON.stringify(next.body ?? {})) }) };
+      },
+    },
+  };
+}
+
+const clientOptions = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+const ACCOUNT = '111111111111';
+
+beforeEach(() => {
+  jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+afterEach(() => jest.restoreAllMocks());
+
+test('the clients use the adaptive retry strategy with room for throttling', () => {
+  expect(CLIENT_CONFIG).toEqual({ retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS });
+  expect(MAX_ATTEMPTS).toBeGreaterThanOrEqual(5);
+});
+
+test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go through', async () => {
+  const throttled = { status: 429, errorType: 'TooManyRequestsException', body: { message: 'Rate exceeded' } };
+  const unavailable = { status: 503, errorType: 'InternalServerErrorException', body: { message: 'Internal error' } };
+  const { seen, handler } = scriptedHandler({
+    'GET /detector/d1/member': [throttled, throttled, { status: 200, body: { members: [] } }],
+    'POST /detector/d1/member': [unavailable, { status: 200, body: { unprocessedAccounts: [] } }],
+    'POST /detector/d1/member/get': [{ status: 200, body: { members: [{ accountId: ACCOUNT, email: 'a@example.com', relationshipStatus: 'Created', masterId: '999999999999', updatedAt: 'now' }] } }],
+    'POST /detector/d1/member/invite': [throttled, { status: 200, body: { unprocessedAccounts: [] } }],
+  });
+  const gd = new GuardDutyClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
+
+  const response = await handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
+
+  expect(response.Data).toMatchObject({ Created: 1, Invited: 1, Unprocessed: 0 });
+  expect(seen).toEqual([
+    'GET /detector/d1/member', 'GET /detector/d1/member', 'GET /detector/d1/member',
+    'POST /detector/d1/member', 'POST /detector/d1/member',
+    'POST /detector/d1/member/get',
+    'POST /detector/d1/member/invite', 'POST /detector/d1/member/invite',
+  ]);
+}, 30_000);
+
+test('Detective: TooManyRequestsException is retried', async () => {
+  const { seen, handler } = scriptedHandler({
+    'POST /graph/members/list': [{ status: 429, errorType: 'TooManyRequestsException', body: { Message: 'slow down' } }, { status: 200, body: { MemberDetails: [] } }],
+    'POST /graph/members': [{ status: 200, body: { Members: [], UnprocessedAccounts: [] } }],
+  });
+  const dt = new DetectiveClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const clients = { guardDuty: () => { throw new Error('unused'); }, detective: () => dt };
+
+  const response = await handleEvent(cfnEvent('Create', { Service: 'Detective', GraphArn: GRAPH_ARN, Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
+
+  expect(response.Data).toMatchObject({ Created: 1, Invited: 1 });
+  expect(seen).toEqual(['POST /graph/members/list', 'POST /graph/members/list', 'POST /graph/members']);
+}, 30_000);
+
+test('a client error (400) is not retried and ends as a reason naming operation and account', async () => {
+  const { seen, handler } = scriptedHandler({
+    'GET /detector/d1/member': [{ status: 200, body: { members: [] } }],
+    'POST /detector/d1/member': [{ status: 400, errorType: 'BadRequestException', body: { message: 'The request is rejected because an invalid or out-of-range value is specified.' } }],
+    'POST /detector/d1/member/get': [{ status: 200, body: { members: [], unprocessedAccounts: [{ accountId: ACCOUNT, result: 'not a member' }] } }],
+  });
+  const gd = new GuardDutyClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
+
+  await expect(handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients))
+    .rejects.toThrow(`CreateMembers, 1 account: "BadRequestException: The request is rejected because an invalid or out-of-range value is specified." (${ACCOUNT})`);
+  expect(seen.filter((s) => s === 'POST /detector/d1/member')).toHaveLength(1);
+});
