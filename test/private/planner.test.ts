@@ -28,7 +28,9 @@ function summary(p: Plan): PlanSummary {
 
 type PlanStep = 'disassociateFirst' | 'deleteFirst' | 'create' | 'invite' | 'disassociate' | 'delete' | 'blocked' | 'unchanged';
 type PlanSummary = Record<PlanStep, string[]>;
-const none: PlanSummary = { disassociateFirst: [], deleteFirst: [], create: [], invite: [], disassociate: [], delete: [], blocked: [], unchanged: [] };
+const none: PlanSummary = {
+  disassociateFirst: [], deleteFirst: [], create: [], invite: [], disassociate: [], delete: [], blocked: [], unchanged: [],
+};
 
 describe('GuardDuty plan', () => {
   test.each<[string, Partial<PlanInput>, Partial<PlanSummary>]>([
