@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: UpdateSnapshot.NEVER,
     jestConfig: {
       setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
-      coveragePathIgnorePatterns: ['/node_modules/', '-function\\.ts$'],
+      coveragePathIgnorePatterns: ['/node_modules/', '-function\\.ts$', '/assets/'],
     },
   },
 
