@@ -1,7 +1,7 @@
-import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DetectiveGraphMembers, GuardDutyMembers } from '../src';
-import { maskedTemplate, newStack } from './util';
+import { maskedTemplate, newStack, snapshotStack, synthTwice } from './util';
 
 const GRAPH = 'arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef';
 const members = [
@@ -118,20 +118,16 @@ describe('synth-time validation', () => {
 });
 
 describe('snapshots', () => {
-  function app() {
-    const a = new App();
-    const stack = new Stack(a, 'SnapshotStack');
+  const build = (stack: Stack) => {
     new DetectiveGraphMembers(stack, 'DetectiveMembers', { graphArn: GRAPH, members, message: 'Welcome' });
-    return { app: a, stack };
-  }
+  };
 
   test('template', () => {
-    expect(maskedTemplate(app().stack)).toMatchSnapshot();
+    expect(maskedTemplate(snapshotStack(build).stack)).toMatchSnapshot();
   });
 
   test('two synths of the same app give byte-identical templates', () => {
-    const first = JSON.stringify(app().app.synth().getStackByName('SnapshotStack').template);
-    const second = JSON.stringify(app().app.synth().getStackByName('SnapshotStack').template);
+    const [first, second] = synthTwice(build);
     expect(second).toBe(first);
   });
 });

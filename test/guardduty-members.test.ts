@@ -1,7 +1,7 @@
-import { App, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DetectiveGraphMembers, GuardDutyMemberRemoval, GuardDutyMembers } from '../src';
-import { maskedTemplate, newStack } from './util';
+import { maskedTemplate, newStack, snapshotStack, synthTwice } from './util';
 
 const members = [
   { accountId: '333333333333', email: 'sandbox@example.com' },
@@ -222,20 +222,16 @@ describe('synth-time validation', () => {
 });
 
 describe('snapshots', () => {
-  function app() {
-    const a = new App();
-    const stack = new Stack(a, 'SnapshotStack');
+  const build = (stack: Stack) => {
     new GuardDutyMembers(stack, 'GuardDutyMembers', { detectorId: 'abc123', members, invitationMessage: 'Welcome' });
-    return { app: a, stack };
-  }
+  };
 
   test('template', () => {
-    expect(maskedTemplate(app().stack)).toMatchSnapshot();
+    expect(maskedTemplate(snapshotStack(build).stack)).toMatchSnapshot();
   });
 
   test('two synths of the same app give byte-identical templates', () => {
-    const first = JSON.stringify(app().app.synth().getStackByName('SnapshotStack').template);
-    const second = JSON.stringify(app().app.synth().getStackByName('SnapshotStack').template);
+    const [first, second] = synthTwice(build);
     expect(second).toBe(first);
   });
 });

@@ -13,3 +13,17 @@ export function maskedTemplate(stack: Stack): unknown {
   const json = JSON.stringify(Template.fromStack(stack).toJSON());
   return JSON.parse(json.replace(/[0-9a-f]{64}(\.zip)?/g, '[ASSET HASH]'));
 }
+
+/** A fresh app with one stack, filled by `build`: each call is an independent synth. */
+export function snapshotStack(build: (stack: Stack) => void): { app: App; stack: Stack } {
+  const app = new App();
+  const stack = new Stack(app, 'SnapshotStack');
+  build(stack);
+  return { app, stack };
+}
+
+/** Users keep snapshot tests of their own stacks: the same app must synthesize byte for byte. */
+export function synthTwice(build: (stack: Stack) => void): [string, string] {
+  const synth = () => JSON.stringify(snapshotStack(build).app.synth().getStackByName('SnapshotStack').template);
+  return [synth(), synth()];
+}
