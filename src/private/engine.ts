@@ -148,7 +148,13 @@ class Run {
    * which covers "already a member" answers and retried calls whose first attempt went
    * through. Returns the accounts that truly failed.
    */
-  async call(operation: MemberOperation, accountIds: string[], send: () => Promise<UnprocessedAccount[]>): Promise<Set<string>> {
+  async call(
+    operation: MemberOperation,
+    accountIds: string[],
+    send: () => Promise<UnprocessedAccount[]>,
+    /** Filled with the members read while checking, so callers need not read them again. */
+    seen?: Map<string, LiveMember>,
+  ): Promise<Set<string>> {
     if (this.outOfTime()) {
       const reason = 'not attempted: the handler ran out of time before this batch';
       this.fail(operation, accountIds.map((accountId) => ({ accountId, reason })));
@@ -171,6 +177,7 @@ class Run {
       return new Set();
     }
     const { members, error } = await this.readMembers(unprocessed.map((u) => u.accountId));
+    members.forEach((member, id) => seen?.set(id, member));
     const failed = unprocessed.filter((u) => error !== undefined || !this.reached(operation, members.get(u.accountId)));
     const accepted = unprocessed.length - failed.length;
     if (accepted > 0) {
@@ -225,7 +232,8 @@ class Run {
     const withInvite = this.options.invite && !this.statuses.createInvites;
     await forEachBounded(chunk(members), this.concurrency, async (batch) => {
       const ids = batch.map((m) => m.accountId);
-      const failed = await this.call('CreateMembers', ids, () => this.api.createMembers(batch));
+      const seen = new Map<string, LiveMember>();
+      const failed = await this.call('CreateMembers', ids, () => this.api.createMembers(batch), seen);
       const createdIds = ids.filter((id) => !failed.has(id));
       this.summary.created += createdIds.filter((id) => !previouslyLive.has(id)).length;
       if (!withInvite || createdIds.length === 0) {
@@ -234,7 +242,9 @@ class Run {
         }
         return;
       }
-      const { members: after, error } = await this.readMembers(createdIds);
+      // Read only what the unprocessed check has not read already.
+      const { members: after, error } = await this.readMembers(createdIds.filter((id) => !seen.has(id)));
+      seen.forEach((member, id) => after.set(id, member));
       if (error !== undefined) {
         this.fail('InviteMembers', createdIds.map((accountId) => ({ accountId, reason: `member state unknown after CreateMembers: ${error}` })));
         return;

@@ -48,7 +48,6 @@ export class MembersProvider extends Construct {
   }
 
   readonly serviceToken: string;
-  readonly handler: lambda.IFunction;
   private readonly role: iam.Role;
   private readonly granted = new Set<string>();
 
@@ -63,7 +62,7 @@ export class MembersProvider extends Construct {
     });
     logGroup.grantWrite(this.role);
 
-    this.handler = new ReconcileFunction(this, 'Handler', {
+    const handler = new ReconcileFunction(this, 'Handler', {
       description: 'cdk-security-members: reconciles GuardDuty and Detective members',
       role: this.role,
       timeout: HANDLER_TIMEOUT,
@@ -79,7 +78,7 @@ export class MembersProvider extends Construct {
     logGroup.grantWrite(frameworkRole);
 
     const provider = new Provider(this, 'Provider', {
-      onEventHandler: this.handler,
+      onEventHandler: handler,
       frameworkOnEventRole: frameworkRole,
       logGroup,
     });

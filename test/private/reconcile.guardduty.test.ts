@@ -107,6 +107,8 @@ describe('create', () => {
     const response = await create(ids);
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
     expect(response.Data.Unprocessed).toBe(0);
+    // The check's GetMembers also serves the invitation step: each account is read once.
+    expect(gd.callsOf('GetMembers').flatMap((c) => c.accounts).sort()).toEqual(ids);
   });
 
   test('a call that fails after its retries is checked against live state too', async () => {
