@@ -19,6 +19,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiVersion: '~6.0.0',
   constructsVersion: '10.5.1',
 
+  // Compresses large member lists at synth time. Pure JavaScript, so the output (and users'
+  // snapshots) is identical on every platform; pinned because a new version may compress
+  // differently.
+  bundledDeps: ['fflate@0.8.3'],
+
   devDeps: [
     '@aws-sdk/client-guardduty@^3',
     '@aws-sdk/client-detective@^3',
@@ -29,6 +34,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The registry's `latest` aws-cdk CLI (3.0.0) cannot read aws-cdk-lib 2.276's cloud assembly.
     'aws-cdk@^2.1148.1',
     'tsx',
+    // Security checks in the tests (cdk-nag 3 needs aws-cdk-lib >= 2.257).
+    'cdk-nag@^3.0.2',
+    // Integration snapshots. No alpha matches aws-cdk-lib 2.276 exactly: the newest one,
+    // whose peer range (^2.245.0) covers it, pinned.
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
+    '@aws-cdk/integ-runner@^2.197.10',
   ],
 
   lambdaOptions: {
@@ -69,7 +80,7 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
 project.eslint?.addOverride({
-  files: ['src/**/*.lambda.ts', 'src/private/*-api.ts'],
+  files: ['src/**/*.lambda.ts', 'src/private/*-api.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
@@ -78,7 +89,19 @@ project.addPackageIgnore('/example/');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/cdk.out/');
 project.addPackageIgnore('/bench/');
+project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
+// The handler, planner, engine and service adapters run only inside the bundled handler in
+// assets/; their compiled copies in lib/ would be dead code in the package.
+for (const handlerOnly of ['reconcile.lambda', 'engine', 'planner', 'report', 'logger', 'guardduty-api', 'detective-api']) {
+  project.addPackageIgnore(`/lib/private/${handlerOnly}.*`);
+}
+
+// What `npm pack` ships, checked after compile in CI (.ci/check-package.mjs).
+project.addTask('check-package', {
+  description: 'Check that the npm package holds lib/, assets/, API.md, README and LICENSE, and nothing else of the repository',
+  exec: 'node .ci/check-package.mjs',
+});
 
 // Tests load the generated function constructs, which point at the bundled handler, and
 // ts-jest only transpiles (isolatedModules), so type-check the tests explicitly.
@@ -101,5 +124,20 @@ new JsonFile(project, 'cdk.json', {
 
 // Example app and benchmark are type-checked and linted with the tests.
 project.tsconfigDev.addInclude('../example/**/*.ts');
+project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.eslint?.addLintPattern('bench');
+// eslint's project service takes the nearest tsconfig.json: give bench/ the tests' settings.
+new JsonFile(project, 'bench/tsconfig.json', {
+  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+});
+
+// `npm run bench`: the bundled handler against the local endpoint at scale, with baselines
+// (bench/run.ts). Not part of the test run: it takes minutes and measures wall time.
+const bench = project.addTask('bench', {
+  description: 'Benchmark the bundled handler against the local endpoint (see README, Performance)',
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+});
+bench.spawn(project.bundler.bundleTask);
+bench.exec('tsx bench/run.ts', { receiveArgs: true });
 
 project.synth();

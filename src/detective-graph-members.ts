@@ -112,7 +112,7 @@ export class DetectiveGraphMembers extends Construct {
     const properties: ReconcileProperties = {
       Service: 'Detective',
       GraphArn: graphArn,
-      Members: this.declared.lazyEncoded(),
+      ...this.declared.lazyProperties(),
       Message: message,
       DisableEmailNotification: props.disableEmailNotification ?? false,
       FailOnUnprocessed: props.failOnUnprocessed ?? true,

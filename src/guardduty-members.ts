@@ -138,7 +138,7 @@ export class GuardDutyMembers extends Construct {
     const properties: ReconcileProperties = {
       Service: 'GuardDuty',
       DetectorId: detectorId,
-      Members: this.declared.lazyEncoded(),
+      ...this.declared.lazyProperties(),
       Invite: props.invite ?? true,
       Message: props.invitationMessage,
       DisableEmailNotification: props.disableEmailNotification ?? false,

@@ -4,18 +4,52 @@
  */
 import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { zlibSync } from 'fflate';
 import { MemberAccount } from '../member-account';
-import { ACCOUNT_ID_PATTERN, EMAIL_MAX_LENGTH, EMAIL_PATTERN, encodeMember, MEMBER_QUOTA, ServiceName } from './properties';
+import {
+  ACCOUNT_ID_PATTERN,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  encodeMember,
+  joinMemberEntries,
+  MEMBER_QUOTA,
+  MEMBERS_BUDGET_BYTES,
+  ReconcileProperties,
+  ServiceName,
+} from './properties';
 
 const QUOTA_UNIT: Record<ServiceName, string> = {
   GuardDuty: 'per administrator account',
   Detective: 'per behavior graph',
 };
 
+/** How the members travel in the custom resource's properties. */
+export type MemberProperties = Pick<ReconcileProperties, 'Members' | 'MembersCompressed' | 'MemberCount'>;
+
+/**
+ * The readable list while it fits the request budget (so `cdk diff` shows each added or removed
+ * account), else the compressed form. Compression is fflate's pure-JavaScript zlib: unlike
+ * Node's native zlib its output is the same on every platform, so snapshots stay stable.
+ */
+export function encodeMemberProperties(entries: string[]): MemberProperties {
+  if (entries.some((entry) => Token.isUnresolved(entry)) || jsonBytes(entries) <= MEMBERS_BUDGET_BYTES) {
+    return { Members: entries };
+  }
+  const compressed = zlibSync(Buffer.from(joinMemberEntries(entries), 'utf8'), { level: 9 });
+  return { MembersCompressed: Buffer.from(compressed).toString('base64'), MemberCount: String(entries.length) };
+}
+
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
 export class DeclaredMembers {
   private readonly members = new Map<string, MemberAccount>();
+  private encoded?: { size: number; properties: MemberProperties };
 
-  constructor(private readonly scope: Construct, private readonly service: ServiceName) {}
+  constructor(private readonly scope: Construct, private readonly service: ServiceName) {
+    scope.node.addValidation({ validate: () => this.validateSize() });
+  }
 
   get count(): number {
     return this.members.size;
@@ -50,13 +84,44 @@ export class DeclaredMembers {
     this.members.set(accountId, { accountId, email });
   }
 
-  /** The encoded list, produced at synth time so `addMember()` calls after construction count. */
-  lazyEncoded(): string[] {
-    return Lazy.list({ produce: () => this.encode() });
+  /**
+   * The member properties, produced at synth time so `addMember()` calls after construction
+   * count. Exactly one of `Members` and `MembersCompressed` resolves; the other is omitted.
+   */
+  lazyProperties(): MemberProperties {
+    return {
+      Members: Lazy.list({ produce: () => this.properties().Members }),
+      MembersCompressed: Lazy.string({ produce: () => this.properties().MembersCompressed }),
+      MemberCount: Lazy.string({ produce: () => this.properties().MemberCount as string | undefined }),
+    };
   }
 
-  /** Sorted by account ID, so declaration order never shows up as a change. */
-  encode(): string[] {
+  private properties(): MemberProperties {
+    if (this.encoded?.size !== this.members.size) {
+      this.encoded = { size: this.members.size, properties: encodeMemberProperties(this.entries()) };
+    }
+    return this.encoded.properties;
+  }
+
+  private validateSize(): string[] {
+    const properties = this.properties();
+    if (properties.MembersCompressed === undefined) {
+      return [];
+    }
+    const bytes = jsonBytes(properties);
+    if (bytes <= MEMBERS_BUDGET_BYTES) {
+      return [];
+    }
+    return [
+      `members: ${this.members.size} members take ${Math.ceil(bytes / 1024)} KiB even compressed, more than the ` +
+      `${MEMBERS_BUDGET_BYTES / 1024} KiB one custom-resource request can carry for them (CloudFormation sends the old and ` +
+      'the new properties together, within 256 KiB); split the accounts across several constructs on the same ' +
+      `${this.service === 'GuardDuty' ? 'detector' : 'graph'}`,
+    ];
+  }
+
+  /** `accountId:email` entries sorted by account ID, so declaration order never shows up as a change. */
+  entries(): string[] {
     return [...this.members.values()]
       .sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0))
       .map(encodeMember);

@@ -219,38 +219,36 @@ class Run {
     return invited;
   }
 
+  /** Invites one batch; counts the accounts InviteMembers processed, not those already in place. */
   private async inviteBatch(batch: string[]): Promise<number> {
-    const failed = await this.call('InviteMembers', batch, () => this.api.inviteMembers(batch));
-    return batch.length - failed.size;
+    const inPlace = new Map<string, LiveMember>();
+    const failed = await this.call('InviteMembers', batch, () => this.api.inviteMembers(batch), inPlace);
+    return batch.filter((id) => !failed.has(id) && !inPlace.has(id)).length;
   }
 
   /**
-   * CreateMembers per batch; GuardDuty then reads the batch back and invites the accounts left
-   * in an invitable state (organization accounts come back Enabled and are not invited).
+   * CreateMembers per batch; GuardDuty then invites the batch in the same worker. An account
+   * CreateMembers processed is new and in Created, except organization accounts, which it enables
+   * at once: InviteMembers refuses those as already associated and the unprocessed check finds
+   * them Enabled. So no GetMembers read is needed per batch, only for unprocessed answers.
    */
   async create(members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
     const withInvite = this.options.invite && !this.statuses.createInvites;
+    const invitable = [...this.statuses.invitable, ...this.statuses.recreatable];
     await forEachBounded(chunk(members), this.concurrency, async (batch) => {
       const ids = batch.map((m) => m.accountId);
-      const seen = new Map<string, LiveMember>();
-      const failed = await this.call('CreateMembers', ids, () => this.api.createMembers(batch), seen);
+      // Unprocessed accounts that the check found in place: invited only if still invitable.
+      const inPlace = new Map<string, LiveMember>();
+      const failed = await this.call('CreateMembers', ids, () => this.api.createMembers(batch), inPlace);
       const createdIds = ids.filter((id) => !failed.has(id));
       this.summary.created += createdIds.filter((id) => !previouslyLive.has(id)).length;
-      if (!withInvite || createdIds.length === 0) {
+      if (!withInvite) {
         if (this.statuses.createInvites) {
           this.summary.invited += createdIds.length;
         }
         return;
       }
-      // Read only what the unprocessed check has not read already.
-      const { members: after, error } = await this.readMembers(createdIds.filter((id) => !seen.has(id)));
-      seen.forEach((member, id) => after.set(id, member));
-      if (error !== undefined) {
-        this.fail('InviteMembers', createdIds.map((accountId) => ({ accountId, reason: `member state unknown after CreateMembers: ${error}` })));
-        return;
-      }
-      const invitable = [...this.statuses.invitable, ...this.statuses.recreatable];
-      const toInvite = createdIds.filter((id) => invitable.includes(after.get(id)?.status ?? ''));
+      const toInvite = createdIds.filter((id) => !inPlace.has(id) || invitable.includes(inPlace.get(id)!.status));
       if (toInvite.length > 0) {
         const invited = await this.inviteBatch(toInvite);
         this.summary.invited += invited;

@@ -3,6 +3,7 @@
  * write them) and the handler (which reads them). No CDK or SDK imports: the handler bundle
  * includes this file.
  */
+import { inflateSync } from 'zlib';
 
 export const GUARDDUTY_RESOURCE_TYPE = 'Custom::GuardDutyMembers';
 export const DETECTIVE_RESOURCE_TYPE = 'Custom::DetectiveGraphMembers';
@@ -22,8 +23,15 @@ export interface ReconcileProperties {
   readonly DetectorId?: string;
   /** Detective: behavior graph; absent means discover with ListGraphs. */
   readonly GraphArn?: string;
-  /** Declared members, each `accountId:email`, sorted by account ID. */
+  /** Declared members, each `accountId:email`, sorted by account ID (the readable form). */
   readonly Members?: string[];
+  /**
+   * The same entries when the readable form is too large for a custom-resource request:
+   * base64 of zlib (RFC 1950) over the entries joined by newlines. See {@link MEMBERS_BUDGET_BYTES}.
+   */
+  readonly MembersCompressed?: string;
+  /** Number of entries in `MembersCompressed`: shown by `cdk diff`, checked on decoding. */
+  readonly MemberCount?: string | number;
   readonly Invite?: string | boolean;
   /** GuardDuty invitation message / Detective CreateMembers message. */
   readonly Message?: string;
@@ -46,6 +54,40 @@ export function decodeMember(encoded: string, index: number): MemberDeclaration 
     throw new Error(`Members[${index}] is not of the form accountId${MEMBER_SEPARATOR}email`);
   }
   return { accountId: encoded.slice(0, at), email: encoded.slice(at + 1) };
+}
+
+/**
+ * Bytes one side (old or new) of the members may take in a custom-resource request.
+ * CloudFormation invokes the provider asynchronously with the old and the new properties in one
+ * event, and Lambda's asynchronous payload limit has long been 256 KiB: two sides of 120 KiB
+ * leave 16 KiB for the other properties and the event's own fields.
+ */
+export const MEMBERS_BUDGET_BYTES = 120 * 1024;
+
+/** The text that `MembersCompressed` compresses: one `accountId:email` entry per line. */
+export function joinMemberEntries(entries: string[]): string {
+  return entries.join('\n');
+}
+
+/**
+ * The declared entries of either encoding, in order. Throws when `MembersCompressed` does not
+ * decompress or does not hold `MemberCount` entries.
+ */
+export function memberEntries(props: Pick<ReconcileProperties, 'Members' | 'MembersCompressed' | 'MemberCount'> | undefined): string[] {
+  if (props?.MembersCompressed === undefined) {
+    return props?.Members ?? [];
+  }
+  let text: string;
+  try {
+    text = inflateSync(Buffer.from(props.MembersCompressed, 'base64')).toString('utf8');
+  } catch (err) {
+    throw new Error(`MembersCompressed does not decompress (${(err as Error).message})`);
+  }
+  const entries = text === '' ? [] : text.split('\n');
+  if (props.MemberCount !== undefined && String(entries.length) !== String(props.MemberCount)) {
+    throw new Error(`MembersCompressed holds ${entries.length} entries, but MemberCount is ${props.MemberCount}`);
+  }
+  return entries;
 }
 
 /** CloudFormation stringifies booleans; accept both forms. */

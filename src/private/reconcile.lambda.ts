@@ -5,6 +5,7 @@
  */
 import { DetectiveClient } from '@aws-sdk/client-detective';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { AdaptiveRetryStrategy, AdaptiveRetryStrategyOptions, DefaultRateLimiter } from '@smithy/core/retry';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { findGraphArns, DetectiveMemberApi } from './detective-api';
 import { describeError, MemberApi, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
@@ -19,30 +20,63 @@ import {
   EMAIL_PATTERN,
   GRAPH_ARN_PATTERN,
   MemberDeclaration,
+  memberEntries,
   parseBoolean,
   ReconcileProperties,
   ServiceName,
 } from './properties';
 
-/** SDK attempts per call; adaptive mode also slows the client down under throttling. */
+/** SDK attempts per call. */
 export const MAX_ATTEMPTS = 10;
 /** Time kept back from the Lambda timeout for undo and the response. */
 export const TIME_RESERVE_MS = 90_000;
+
+/**
+ * The adaptive rate limiter's settings. A reconcile run is short and bursty, and the SDK's
+ * defaults suit long-running clients: a throttle in the limiter's first half second (before it
+ * has measured a send rate) drops it to its 0.5 requests/s floor, and each throttle cuts the
+ * rate to 70%. The benchmark (README, Performance) shows what these settings change.
+ */
+export const RATE_LIMITER_OPTIONS = { minFillRate: 5, beta: 0.85 } as const;
+/** Throttled retries wait up to 250 ms, 500 ms, … (SDK: 1 s, 2 s, …): the limiter already paces new requests. */
+export const THROTTLING_BACKOFF_BASE_MS = 250;
+
+type Backoff = NonNullable<AdaptiveRetryStrategyOptions['backoff']>;
+
+/** The SDK's jittered exponential backoff, with a shorter base for throttling errors. */
+class ShortJobBackoff implements Backoff {
+  private base = 0;
+  setDelayBase(delay: number): void {
+    this.base = Math.min(delay, THROTTLING_BACKOFF_BASE_MS);
+  }
+  computeNextBackoffDelay(retryAttempt: number): number {
+    return Math.floor(Math.random() * Math.min(this.base * 2 ** retryAttempt, 20_000));
+  }
+}
+
+/** Client settings: the SDK's adaptive retry strategy (its own rate limiter per client) for throttling and 5xx. */
+export function clientConfig() {
+  return {
+    maxAttempts: MAX_ATTEMPTS,
+    retryStrategy: new AdaptiveRetryStrategy(MAX_ATTEMPTS, {
+      backoff: new ShortJobBackoff(),
+      rateLimiter: new DefaultRateLimiter(RATE_LIMITER_OPTIONS),
+    }),
+  };
+}
 
 export interface ServiceClients {
   guardDuty(): GuardDutyClient;
   detective(): DetectiveClient;
 }
 
-/** Client settings for both services: adaptive retries for throttling and 5xx. */
-export const CLIENT_CONFIG = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS } as const;
 let guardDutyClient: GuardDutyClient | undefined;
 let detectiveClient: DetectiveClient | undefined;
 
-/** Clients reused across invocations, with the adaptive retry strategy. */
+/** Clients reused across invocations. */
 export const defaultClients: ServiceClients = {
-  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(CLIENT_CONFIG)),
-  detective: () => (detectiveClient ??= new DetectiveClient(CLIENT_CONFIG)),
+  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(clientConfig())),
+  detective: () => (detectiveClient ??= new DetectiveClient(clientConfig())),
 };
 
 export interface HandlerResponse {
@@ -63,7 +97,13 @@ interface Settings {
 /** Members of a declaration that was deployed before; invalid entries were never applied. */
 function readDeclaredMembers(props: ReconcileProperties | undefined): MemberDeclaration[] {
   const members: MemberDeclaration[] = [];
-  (props?.Members ?? []).forEach((encoded, index) => {
+  let entries: string[];
+  try {
+    entries = memberEntries(props);
+  } catch {
+    return members; // Properties that never decoded were never applied.
+  }
+  entries.forEach((encoded, index) => {
     try {
       const member = decodeMember(encoded, index);
       if (ACCOUNT_ID_PATTERN.test(member.accountId) && !members.some((m) => m.accountId === member.accountId)) {
@@ -113,7 +153,13 @@ function readSettings(props: ReconcileProperties, adminAccount: string | undefin
     return settings;
   }
   const seen = new Set<string>();
-  (props.Members ?? []).forEach((encoded, index) => {
+  let entries: string[];
+  try {
+    entries = memberEntries(props);
+  } catch (err) {
+    throw new ReconcileError((err as Error).message);
+  }
+  entries.forEach((encoded, index) => {
     let member: MemberDeclaration;
     try {
       member = decodeMember(encoded, index);

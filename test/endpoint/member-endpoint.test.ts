@@ -64,3 +64,16 @@ test('the call log counts operations, accounts per call and peak concurrency', a
   expect(endpoint.maxAccountsPerCall()).toBe(1);
   expect(endpoint.peakConcurrency).toBeGreaterThanOrEqual(1);
 });
+
+test('the rate limit answers 429 past its one-second bucket and refills at the rate', async () => {
+  endpoint.faults = { requestsPerSecond: 5 };
+  const DetectorId = endpoint.model.detectorId;
+  const burst = await Promise.allSettled(ids(8).map((id) => gd.send(new GetMembersCommand({ DetectorId, AccountIds: [id] }))));
+  expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+  expect(burst.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.$metadata.httpStatusCode)).toEqual([429, 429, 429]);
+  expect(endpoint.count('GetMembers', 'throttled')).toBe(3);
+  // 300 ms at 5 per second brings one token back (and not two).
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const after = await Promise.allSettled(ids(2).map((id) => gd.send(new GetMembersCommand({ DetectorId, AccountIds: [id] }))));
+  expect(after.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+});

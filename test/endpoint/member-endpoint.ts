@@ -19,9 +19,15 @@ export interface Faults {
   readonly errorRate?: number;
   /** Share of mutating calls applied whose connection is then dropped with no answer. */
   readonly lostRate?: number;
+  /**
+   * A service-side rate limit: a token bucket refilled at this many requests per second,
+   * holding one second's worth; a request finding it empty is answered 429.
+   */
+  readonly requestsPerSecond?: number;
 }
 
 export interface CallRecord {
+  readonly service?: 'GuardDuty' | 'Detective';
   readonly operation: string;
   readonly accounts: number;
   /** 'ok', 'throttled', 'error', 'lost' or an error type. */
@@ -278,6 +284,17 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   };
   const calls: CallRecord[] = [];
   let inFlight = 0;
+  const bucket = { tokens: Number.NaN, at: 0 };
+  /** Takes a token from the rate-limit bucket; false when the request is over the limit. */
+  const withinRate = (rate: number | undefined): boolean => {
+    if (!rate) return true;
+    const now = performance.now();
+    bucket.tokens = Number.isNaN(bucket.tokens) ? rate : Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+    bucket.at = now;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  };
 
   const gdDetector = (detectorId: string) => {
     if (detectorId.length < 1 || detectorId.length > 300) {
@@ -478,7 +495,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
       const fail = (status: number, type: string, message: string) =>
         send(status, detective ? { Message: message } : { message, __type: type }, type);
       const faults = endpoint.faults;
-      const record = (outcome: string) => calls.push({ operation: r ? r.operation : `${req.method} ${url.pathname}`, accounts: r ? r.accounts(body) : 0, outcome });
+      const record = (outcome: string) => calls.push({ service: r?.service, operation: r ? r.operation : `${req.method} ${url.pathname}`, accounts: r ? r.accounts(body) : 0, outcome });
       try {
         if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
         if (!r) {
@@ -487,7 +504,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
           return;
         }
         const rand = dice(r.operation, body);
-        if (rand() < (faults.throttleRate ?? 0)) {
+        if (rand() < (faults.throttleRate ?? 0) || !withinRate(faults.requestsPerSecond)) {
           record('throttled');
           fail(429, detective ? 'TooManyRequestsException' : 'TooManyRequestsException', 'Rate exceeded');
           return;

@@ -6,7 +6,7 @@ import { DetectiveClient } from '@aws-sdk/client-detective';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { HttpResponse } from '@smithy/core/protocols';
 import { cfnEvent, GRAPH_ARN, lambdaContext } from './fakes';
-import { CLIENT_CONFIG, handleEvent, MAX_ATTEMPTS } from '../../src/private/reconcile.lambda';
+import { clientConfig, handleEvent, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS } from '../../src/private/reconcile.lambda';
 
 interface Scripted {
   readonly status: number;
@@ -48,9 +48,25 @@ beforeEach(() => {
 });
 afterEach(() => jest.restoreAllMocks());
 
-test('the clients use the adaptive retry strategy with room for throttling', () => {
-  expect(CLIENT_CONFIG).toEqual({ retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS });
+test('the clients use the adaptive retry strategy with room for throttling, one rate limiter per client', () => {
+  const config = clientConfig();
+  expect(config.maxAttempts).toBe(MAX_ATTEMPTS);
   expect(MAX_ATTEMPTS).toBeGreaterThanOrEqual(5);
+  expect(config.retryStrategy.mode).toBe('adaptive');
+  expect(clientConfig().retryStrategy).not.toBe(config.retryStrategy);
+});
+
+test('throttled retries back off from 250 ms, other retryable errors from the SDK\'s 50 ms, with full jitter', async () => {
+  jest.spyOn(Math, 'random').mockReturnValue(0.999);
+  const strategy = clientConfig().retryStrategy;
+  const delay = (token: unknown) => (token as { $retryLog: { acquisitionDelay: number } }).$retryLog.acquisitionDelay;
+  const first = await strategy.acquireInitialRetryToken('GuardDuty');
+  const throttled = await strategy.refreshRetryTokenForRetry(first as never, { errorType: 'THROTTLING' });
+  expect(delay(throttled)).toBe(249);
+  expect(delay(await strategy.refreshRetryTokenForRetry(throttled as never, { errorType: 'THROTTLING' }))).toBe(499);
+  expect(delay(await strategy.refreshRetryTokenForRetry(first as never, { errorType: 'TRANSIENT' }))).toBe(49);
+  // A throttle before the limiter has measured anything leaves it at its floor, not 0.5 requests/s.
+  expect((strategy as unknown as { rateLimiter: { fillRate: number } }).rateLimiter.fillRate).toBe(RATE_LIMITER_OPTIONS.minFillRate);
 });
 
 test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go through', async () => {
@@ -59,10 +75,9 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
   const { seen, handler } = scriptedHandler({
     'GET /detector/d1/member': [throttled, throttled, { status: 200, body: { members: [] } }],
     'POST /detector/d1/member': [unavailable, { status: 200, body: { unprocessedAccounts: [] } }],
-    'POST /detector/d1/member/get': [{ status: 200, body: { members: [{ accountId: ACCOUNT, email: 'a@example.com', relationshipStatus: 'Created', masterId: '999999999999', updatedAt: 'now' }] } }],
     'POST /detector/d1/member/invite': [throttled, { status: 200, body: { unprocessedAccounts: [] } }],
   });
-  const gd = new GuardDutyClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
   const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
@@ -71,7 +86,6 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
   expect(seen).toEqual([
     'GET /detector/d1/member', 'GET /detector/d1/member', 'GET /detector/d1/member',
     'POST /detector/d1/member', 'POST /detector/d1/member',
-    'POST /detector/d1/member/get',
     'POST /detector/d1/member/invite', 'POST /detector/d1/member/invite',
   ]);
 }, 30_000);
@@ -81,7 +95,7 @@ test('Detective: TooManyRequestsException is retried', async () => {
     'POST /graph/members/list': [{ status: 429, errorType: 'TooManyRequestsException', body: { Message: 'slow down' } }, { status: 200, body: { MemberDetails: [] } }],
     'POST /graph/members': [{ status: 200, body: { Members: [], UnprocessedAccounts: [] } }],
   });
-  const dt = new DetectiveClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const dt = new DetectiveClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
   const clients = { guardDuty: () => { throw new Error('unused'); }, detective: () => dt };
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'Detective', GraphArn: GRAPH_ARN, Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
@@ -96,7 +110,7 @@ test('a client error (400) is not retried and ends as a reason naming operation 
     'POST /detector/d1/member': [{ status: 400, errorType: 'BadRequestException', body: { message: 'The request is rejected because an invalid or out-of-range value is specified.' } }],
     'POST /detector/d1/member/get': [{ status: 200, body: { members: [], unprocessedAccounts: [{ accountId: ACCOUNT, result: 'not a member' }] } }],
   });
-  const gd = new GuardDutyClient({ ...clientOptions, ...CLIENT_CONFIG, requestHandler: handler });
+  const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
   const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
 
   await expect(handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients))

@@ -1,0 +1,30 @@
+// Runs the bundled reconcile handler once, as Lambda would: plain Node, nothing else loaded, so
+// the peak RSS it reports is the handler's own. Usage: node lambda-host.js <job.json> <result.json>
+// The job holds { event, remainingMs }; endpoints and credentials come from the environment.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const [jobFile, resultFile] = process.argv.slice(2);
+const job = JSON.parse(fs.readFileSync(jobFile, 'utf8'));
+let logLines = 0;
+for (const level of ['log', 'info', 'warn', 'error']) {
+  console[level] = () => { logLines++; };
+}
+const { handler } = require(path.join(__dirname, '..', 'assets', 'private', 'reconcile.lambda', 'index.js'));
+const deadline = Date.now() + job.remainingMs;
+const context = {
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:999999999999:function:bench',
+  getRemainingTimeInMillis: () => deadline - Date.now(),
+};
+const started = process.hrtime.bigint();
+handler(job.event, context).then(
+  (response) => finish({ ok: true, response }),
+  (error) => finish({ ok: false, error: String(error && error.message) }),
+);
+
+function finish(outcome) {
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  fs.writeFileSync(resultFile, JSON.stringify({ ...outcome, wallMs, maxRssMb, logLines }));
+}

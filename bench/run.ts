@@ -1,0 +1,431 @@
+/**
+ * `npm run bench`: the bundled handler against the local endpoint at the services' scale,
+ * next to two baselines run on the same endpoint settings: one account per resource (as
+ * CloudFormation's AWS::GuardDuty::Member or Terraform's aws_guardduty_member) and sequential
+ * 50-account batches (as the reference-architecture scripts). Prints tables and the targets of
+ * issue 5, writes bench-results/results.json, and exits 1 when a target is missed.
+ *
+ * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only).
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import { CreateMembersCommand as DtCreateMembers, DetectiveClient, GetMembersCommand as DtGetMembers, paginateListMembers as paginateDtMembers } from '@aws-sdk/client-detective';
+import { CreateMembersCommand, GetMembersCommand, GuardDutyClient, InviteMembersCommand, paginateListMembers } from '@aws-sdk/client-guardduty';
+import { MemberAccount } from '../src';
+import { chunk, DEFAULT_CONCURRENCY } from '../src/private/engine';
+import { MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from '../src/private/reconcile.lambda';
+import { syntheticAccounts } from '../test/endpoint/accounts';
+import { Endpoint, Faults, startEndpoint } from '../test/endpoint/member-endpoint';
+import { synthesizeMembers } from '../test/endpoint/synthesized';
+
+type Service = 'GuardDuty' | 'Detective';
+
+interface Setting {
+  readonly name: string;
+  readonly faults: Faults;
+  /** Accounts the per-account baseline really runs; its time is scaled linearly to N. */
+  readonly perAccountSample: number;
+}
+
+const LATENCY_MS = 100;
+const RATE = 10;
+const SETTINGS: Setting[] = [
+  { name: `${LATENCY_MS} ms latency`, faults: { latencyMs: LATENCY_MS }, perAccountSample: 500 },
+  { name: `${LATENCY_MS} ms latency, ${RATE} req/s`, faults: { latencyMs: LATENCY_MS, requestsPerSecond: RATE }, perAccountSample: 50 },
+];
+const QUICK = process.argv.includes('--quick');
+const SCENARIOS: { service: Service; n: number }[] = QUICK
+  ? [{ service: 'GuardDuty', n: 50 }, { service: 'GuardDuty', n: 1000 }, { service: 'Detective', n: 50 }]
+  : [50, 500, 1000, 5000].map((n) => ({ service: 'GuardDuty' as Service, n }))
+    .concat([50, 1200].map((n) => ({ service: 'Detective' as Service, n })));
+/** Terraform's default parallelism: one-resource-per-account tools run about this many at once. */
+const PER_ACCOUNT_PARALLELISM = 10;
+const PAGE_MAX: Record<Service, number> = { GuardDuty: 50, Detective: 200 };
+const QUOTA: Record<Service, number> = { GuardDuty: 50_000, Detective: 1_200 };
+const HANDLER_MEMORY_MB = 512;
+const HOST = path.join(__dirname, 'lambda-host.js');
+const OUT_DIR = path.join(__dirname, '..', 'bench-results');
+const MUTATING = ['CreateMembers', 'InviteMembers', 'DisassociateMembers', 'DeleteMembers'];
+const OPERATIONS = ['ListMembers', ...MUTATING, 'GetMembers'];
+/** A presigned S3 URL is several hundred bytes; count a generous one in the request size. */
+const RESPONSE_URL = `https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/${'x'.repeat(900)}`;
+
+interface Measured {
+  wallMs: number;
+  /** Answered calls (not retries) per operation. */
+  calls: Record<string, number>;
+  /** Requests answered 429 or 5xx, each followed by a retry. */
+  retries: number;
+  /** Mean accounts per mutating call. */
+  accountsPerCall: number;
+  maxAccountsPerCall: number;
+  peakConcurrency: number;
+}
+
+interface HandlerRun extends Measured {
+  maxRssMb: number;
+  requestBytes: number;
+}
+
+interface ScenarioResult {
+  setting: string;
+  service: Service;
+  n: number;
+  synthMs: number;
+  templateBytes: number;
+  encoding: string;
+  create: HandlerRun;
+  update: HandlerRun & { added: number; removed: number; steps: number };
+  sequential: Measured;
+  perAccount: Measured & { sampled: number };
+}
+
+function measure(endpoint: Endpoint, wallMs: number): Measured {
+  const answered = endpoint.calls.filter((c) => c.outcome !== 'throttled' && c.outcome !== 'error' && c.outcome !== 'lost');
+  const calls = Object.fromEntries(OPERATIONS.map((op) => [op, answered.filter((c) => c.operation === op).length]));
+  const mutating = answered.filter((c) => MUTATING.includes(c.operation));
+  return {
+    wallMs,
+    calls,
+    retries: endpoint.calls.length - answered.length,
+    accountsPerCall: mutating.length ? mutating.reduce((total, c) => total + c.accounts, 0) / mutating.length : 0,
+    maxAccountsPerCall: endpoint.maxAccountsPerCall(),
+    peakConcurrency: endpoint.peakConcurrency,
+  };
+}
+
+function reset(endpoint: Endpoint) {
+  endpoint.calls.length = 0;
+  endpoint.peakConcurrency = 0;
+}
+
+function endpointEnv(endpoint: Endpoint): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ENDPOINT_URL_GUARDDUTY: endpoint.url,
+    AWS_ENDPOINT_URL_DETECTIVE: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+let requests = 0;
+function cfnEvent(requestType: 'Create' | 'Update', resourceType: string, properties: object, old?: { properties: object; physicalId: string }) {
+  return {
+    RequestType: requestType,
+    ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework',
+    ResponseURL: RESPONSE_URL,
+    StackId: 'arn:aws:cloudformation:us-east-1:999999999999:stack/bench/00000000-0000-0000-0000-000000000000',
+    RequestId: `bench-${++requests}`,
+    LogicalResourceId: 'MembersResource',
+    ResourceType: resourceType,
+    ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework', ...properties },
+    ...(old ? { PhysicalResourceId: old.physicalId, OldResourceProperties: { ServiceToken: 'x', ...old.properties } } : {}),
+  };
+}
+
+/** One handler invocation in its own plain-Node process (the bundle, as Lambda runs it). */
+async function invokeHandler(endpoint: Endpoint, event: object): Promise<HandlerRun & { physicalId: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const job = path.join(dir, 'job.json');
+  const result = path.join(dir, 'result.json');
+  fs.writeFileSync(job, JSON.stringify({ event, remainingMs: 14 * 60_000 }));
+  reset(endpoint);
+  await promisify(execFile)(process.execPath, [HOST, job, result], { env: endpointEnv(endpoint), maxBuffer: 64 * 1024 * 1024 });
+  const outcome = JSON.parse(fs.readFileSync(result, 'utf8'));
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (!outcome.ok) {
+    throw new Error(`handler failed: ${outcome.error}`);
+  }
+  return {
+    ...measure(endpoint, outcome.wallMs),
+    maxRssMb: outcome.maxRssMb,
+    requestBytes: Buffer.byteLength(JSON.stringify(event)),
+    physicalId: outcome.response.PhysicalResourceId,
+  };
+}
+
+function sum(runs: HandlerRun[]): HandlerRun {
+  const calls = Object.fromEntries(OPERATIONS.map((op) => [op, runs.reduce((s, r) => s + r.calls[op], 0)]));
+  const mutatingCalls = runs.reduce((s, r) => s + MUTATING.reduce((m, op) => m + r.calls[op], 0), 0);
+  return {
+    wallMs: runs.reduce((s, r) => s + r.wallMs, 0),
+    calls,
+    retries: runs.reduce((s, r) => s + r.retries, 0),
+    accountsPerCall: mutatingCalls
+      ? runs.reduce((s, r) => s + r.accountsPerCall * MUTATING.reduce((m, op) => m + r.calls[op], 0), 0) / mutatingCalls
+      : 0,
+    maxAccountsPerCall: Math.max(...runs.map((r) => r.maxAccountsPerCall)),
+    peakConcurrency: Math.max(...runs.map((r) => r.peakConcurrency)),
+    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+    requestBytes: Math.max(...runs.map((r) => r.requestBytes)),
+  };
+}
+
+function clients(endpoint: Endpoint) {
+  // The baselines stand for other tools: the SDK's own adaptive mode with its defaults.
+  const config = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS, region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
+  return { gd: new GuardDutyClient(config), dt: new DetectiveClient(config) };
+}
+
+async function timed(endpoint: Endpoint, work: () => Promise<void>): Promise<Measured> {
+  reset(endpoint);
+  const started = performance.now();
+  await work();
+  return measure(endpoint, performance.now() - started);
+}
+
+/** The reference-architecture script: list, then one 50-account batch after another. */
+async function sequentialBatches(endpoint: Endpoint, service: Service, accounts: MemberAccount[]): Promise<Measured> {
+  const { gd, dt } = clients(endpoint);
+  const detectorId = endpoint.model.detectorId;
+  const graphArn = endpoint.model.graphArn;
+  try {
+    return await timed(endpoint, async () => {
+      if (service === 'GuardDuty') {
+        for await (const _page of paginateListMembers({ client: gd, pageSize: 50 }, { DetectorId: detectorId, OnlyAssociated: 'false' }));
+        for (const batch of chunk(accounts)) {
+          const details = batch.map((a) => ({ AccountId: a.accountId, Email: a.email }));
+          await gd.send(new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: details }));
+          await gd.send(new InviteMembersCommand({ DetectorId: detectorId, AccountIds: batch.map((a) => a.accountId) }));
+        }
+      } else {
+        for await (const _page of paginateDtMembers({ client: dt, pageSize: 200 }, { GraphArn: graphArn }));
+        for (const batch of chunk(accounts)) {
+          await dt.send(new DtCreateMembers({ GraphArn: graphArn, Accounts: batch.map((a) => ({ AccountId: a.accountId, EmailAddress: a.email })) }));
+        }
+      }
+    });
+  } finally {
+    gd.destroy();
+    dt.destroy();
+  }
+}
+
+/** One resource per account: create, invite (GuardDuty), read back; a few resources at a time. */
+async function perAccount(endpoint: Endpoint, service: Service, accounts: MemberAccount[]): Promise<Measured> {
+  const { gd, dt } = clients(endpoint);
+  const detectorId = endpoint.model.detectorId;
+  const graphArn = endpoint.model.graphArn;
+  let next = 0;
+  const worker = async () => {
+    while (next < accounts.length) {
+      const { accountId, email } = accounts[next++];
+      if (service === 'GuardDuty') {
+        await gd.send(new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: accountId, Email: email }] }));
+        await gd.send(new InviteMembersCommand({ DetectorId: detectorId, AccountIds: [accountId] }));
+        await gd.send(new GetMembersCommand({ DetectorId: detectorId, AccountIds: [accountId] }));
+      } else {
+        await dt.send(new DtCreateMembers({ GraphArn: graphArn, Accounts: [{ AccountId: accountId, EmailAddress: email }] }));
+        await dt.send(new DtGetMembers({ GraphArn: graphArn, AccountIds: [accountId] }));
+      }
+    }
+  };
+  try {
+    return await timed(endpoint, async () => {
+      await Promise.all(Array.from({ length: PER_ACCOUNT_PARALLELISM }, worker));
+    });
+  } finally {
+    gd.destroy();
+    dt.destroy();
+  }
+}
+
+async function runScenario(setting: Setting, service: Service, n: number): Promise<ScenarioResult> {
+  const k = Math.round(n / 10);
+  const accounts = syntheticAccounts(n + k, n);
+  const endpoint = await startEndpoint({ faults: setting.faults });
+  try {
+    const target = service === 'GuardDuty' ? endpoint.model.detectorId : undefined;
+    const first = synthesizeMembers(service, accounts.slice(0, n), target);
+    const created = await invokeHandler(endpoint, cfnEvent('Create', first.resourceType, first.properties));
+    const physicalId = created.physicalId;
+
+    // The update adds k and removes k. At the quota, additions-before-removals needs two
+    // deployments: first the removals, then the additions.
+    const steps = n + k > QUOTA[service] ? [accounts.slice(k, n), accounts.slice(k)] : [accounts.slice(k)];
+    let previous = first.properties;
+    const updates: HandlerRun[] = [];
+    for (const step of steps) {
+      const next = synthesizeMembers(service, step, target);
+      updates.push(await invokeHandler(endpoint, cfnEvent('Update', next.resourceType, next.properties, { properties: previous, physicalId })));
+      previous = next.properties;
+    }
+    const live = Object.keys(endpoint.model.state(service)).sort();
+    if (live.join() !== accounts.slice(k).map((a) => a.accountId).sort().join()) {
+      throw new Error(`${service} ${n}: membership after the update is not the declared set`);
+    }
+    const encoding = first.properties.MembersCompressed !== undefined ? 'compressed' : 'readable';
+    return {
+      setting: setting.name,
+      service,
+      n,
+      synthMs: first.synthMs,
+      templateBytes: first.templateBytes,
+      encoding,
+      create: created,
+      update: { ...sum(updates), added: k, removed: k, steps: steps.length },
+      sequential: await withFreshEndpoint(setting, (e) => sequentialBatches(e, service, accounts.slice(0, n))),
+      perAccount: await withFreshEndpoint(setting, async (e) => {
+        const sampled = Math.min(n, setting.perAccountSample);
+        const measured = await perAccount(e, service, accounts.slice(0, sampled));
+        return { ...measured, wallMs: (measured.wallMs * n) / sampled, sampled };
+      }),
+    };
+  } finally {
+    await endpoint.stop();
+  }
+}
+
+async function withFreshEndpoint<T>(setting: Setting, fn: (endpoint: Endpoint) => Promise<T>): Promise<T> {
+  const endpoint = await startEndpoint({ faults: setting.faults });
+  try {
+    return await fn(endpoint);
+  } finally {
+    await endpoint.stop();
+  }
+}
+
+// --- report ---
+
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+const kib = (bytes: number) => (bytes / 1024).toFixed(1);
+const totalCalls = (m: Measured) => Object.values(m.calls).reduce((s, c) => s + c, 0);
+const callList = (m: Measured) => OPERATIONS.filter((op) => m.calls[op] > 0).map((op) => `${op.replace('Members', '')} ${m.calls[op]}`).join(', ');
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells: (string | number)[]) => `| ${cells.map((c, i) => String(c).padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+interface Target {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+function targets(results: ScenarioResult[]): Target[] {
+  const out: Target[] = [];
+  const check = (name: string, ok: boolean, detail: string) => out.push({ name, ok, detail });
+  for (const r of results) {
+    const label = `${r.service} ${r.n} (${r.setting})`;
+    const batches = Math.ceil(r.n / 50);
+    const mutatingCreate = r.service === 'GuardDuty' ? ['CreateMembers', 'InviteMembers'] : ['CreateMembers'];
+    check(`${label}: create sends ceil(N/50) = ${batches} calls per operation`,
+      mutatingCreate.every((op) => r.create.calls[op] === batches) && r.create.calls.DisassociateMembers + r.create.calls.DeleteMembers === 0,
+      callList(r.create));
+    check(`${label}: create lists at most ceil(0/page)+1 = 1 page and reads no member back`,
+      r.create.calls.ListMembers <= 1 && r.create.calls.GetMembers === 0, callList(r.create));
+    const k = r.update.added;
+    const kBatches = Math.ceil(k / 50) * r.update.steps;
+    const removalOps = r.service === 'GuardDuty' ? ['DisassociateMembers', 'DeleteMembers'] : ['DeleteMembers'];
+    const pages = Math.ceil(r.n / PAGE_MAX[r.service]) + 1;
+    check(`${label}: update of k=${k} costs calls in proportion to k`,
+      [...mutatingCreate, ...removalOps].every((op) => r.update.calls[op] <= Math.ceil(k / 50) * r.update.steps)
+      && r.update.calls.ListMembers <= pages * r.update.steps && r.update.calls.GetMembers === 0,
+      `${callList(r.update)} (≤ ${kBatches} per mutating operation, ≤ ${pages} list pages per step)`);
+    check(`${label}: no call carries more than 50 accounts`, Math.max(r.create.maxAccountsPerCall, r.update.maxAccountsPerCall) <= 50,
+      `at most ${Math.max(r.create.maxAccountsPerCall, r.update.maxAccountsPerCall)}, mean ${r.create.accountsPerCall.toFixed(1)} per mutating call in the create`);
+    if (r.setting.includes('req/s')) {
+      for (const [phase, run] of [['create', r.create], ['update', r.update]] as const) {
+        // Up to a bucketful (RATE calls) passes at once: only larger runs are bound by the rate.
+        if (totalCalls(run) > RATE) {
+          const bound = (1.25 * totalCalls(run) * 1000) / RATE;
+          check(`${label}: ${phase} within 1.25 × calls / rate`, run.wallMs <= bound,
+            `${seconds(run.wallMs)} s ≤ ${seconds(bound)} s; ${(run.retries / totalCalls(run)).toFixed(2)} retries per call`);
+        }
+      }
+      check(`${label}: no retry storm (at most 1 throttled answer per call)`, r.create.retries <= totalCalls(r.create) && r.update.retries <= totalCalls(r.update),
+        `create ${(r.create.retries / totalCalls(r.create)).toFixed(2)}, update ${(r.update.retries / totalCalls(r.update)).toFixed(2)} retries per call`);
+    } else if (r.service === 'GuardDuty' && r.n === 1000) {
+      const ratio = r.create.wallMs / r.sequential.wallMs;
+      check(`${label}: at most 0.35 × the sequential-batches baseline`, ratio <= 0.35, `${ratio.toFixed(2)} (${seconds(r.create.wallMs)} s vs ${seconds(r.sequential.wallMs)} s)`);
+    }
+    check(`${label}: handler peak RSS within its ${HANDLER_MEMORY_MB} MB`, Math.max(r.create.maxRssMb, r.update.maxRssMb) < HANDLER_MEMORY_MB,
+      `${Math.max(r.create.maxRssMb, r.update.maxRssMb).toFixed(0)} MB`);
+    if ((r.service === 'GuardDuty' && r.n === 5000) || (r.service === 'Detective' && r.n === 1200)) {
+      check(`${label}: template under 1 MB`, r.templateBytes < 1024 * 1024, `${kib(r.templateBytes)} KiB`);
+      check(`${label}: request (old + new properties) under 256 KiB`, r.update.requestBytes < 256 * 1024, `${kib(r.update.requestBytes)} KiB`);
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const bundle = path.join(__dirname, '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
+  if (!fs.existsSync(bundle)) {
+    throw new Error(`${bundle} is missing: run 'npx projen bundle' first`);
+  }
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()}`;
+  console.log(`cdk-security-members benchmark on ${machine}`);
+  console.log(`handler: bundled assets/, concurrency ${DEFAULT_CONCURRENCY}, SDK adaptive retries (${MAX_ATTEMPTS} attempts, ` +
+    `rate limiter ${JSON.stringify(RATE_LIMITER_OPTIONS)}, throttling backoff base ${THROTTLING_BACKOFF_BASE_MS} ms); baselines: SDK adaptive defaults`);
+  // Loading aws-cdk-lib takes a second or two: keep it out of the first synth time.
+  synthesizeMembers('GuardDuty', syntheticAccounts(1));
+  const results: ScenarioResult[] = [];
+  const started = performance.now();
+  for (const setting of SETTINGS) {
+    for (const { service, n } of SCENARIOS) {
+      process.stderr.write(`  ${setting.name}: ${service} ${n} ...`);
+      const result = await runScenario(setting, service, n);
+      process.stderr.write(` ${seconds(result.create.wallMs)} s\n`);
+      results.push(result);
+    }
+  }
+
+  for (const setting of SETTINGS) {
+    const rows = results.filter((r) => r.setting === setting.name);
+    console.log(`\n### ${setting.name}\n`);
+    console.log(table(
+      ['Service', 'N', 'Phase', 'Wall s', 'Calls per operation', 'Accounts/call', 'Retries/call', 'Peak conc.', 'Peak RSS MB'],
+      rows.flatMap((r) => [
+        [r.service, r.n, 'create', seconds(r.create.wallMs), callList(r.create), r.create.accountsPerCall.toFixed(1), (r.create.retries / totalCalls(r.create)).toFixed(2), r.create.peakConcurrency, r.create.maxRssMb.toFixed(0)],
+        [r.service, r.n, `update +${r.update.added} −${r.update.removed}${r.update.steps > 1 ? ' (2 deploys)' : ''}`, seconds(r.update.wallMs), callList(r.update),
+          r.update.accountsPerCall.toFixed(1), (r.update.retries / totalCalls(r.update)).toFixed(2), r.update.peakConcurrency,
+          r.update.maxRssMb.toFixed(0)],
+      ]),
+    ));
+    console.log('\nCreating N members, against the baselines (same endpoint settings):\n');
+    console.log(table(
+      ['Service', 'N', 'Ours s', 'Sequential-50 s', 'Ours ÷ seq.', 'Per-account s', 'Ours ÷ per-acc.', 'Calls ours / seq. / per-acc.'],
+      rows.map((r) => [
+        r.service, r.n, seconds(r.create.wallMs), seconds(r.sequential.wallMs), (r.create.wallMs / r.sequential.wallMs).toFixed(2),
+        `${seconds(r.perAccount.wallMs)}${r.perAccount.sampled < r.n ? ` (scaled from ${r.perAccount.sampled})` : ''}`,
+        (r.create.wallMs / r.perAccount.wallMs).toFixed(3),
+        `${totalCalls(r.create)} / ${totalCalls(r.sequential)} / ${Math.round((totalCalls(r.perAccount) * r.n) / r.perAccount.sampled)}`,
+      ]),
+    ));
+  }
+
+  console.log('\n### Scale: synth and request sizes\n');
+  console.log(table(
+    ['Service', 'N', 'Synth s', 'Template KiB', 'Members encoding', 'Update request KiB (old + new)'],
+    results.filter((r) => r.setting === SETTINGS[0].name)
+      .map((r) => [r.service, r.n, seconds(r.synthMs), kib(r.templateBytes), r.encoding, kib(r.update.requestBytes)]),
+  ));
+
+  const checks = targets(results);
+  console.log('\n### Targets\n');
+  for (const t of checks) {
+    console.log(`${t.ok ? 'PASS' : 'FAIL'}  ${t.name}: ${t.detail}`);
+  }
+  const failed = checks.filter((t) => !t.ok).length;
+  console.log(`\n${checks.length - failed} targets met, ${failed} missed; bench took ${seconds(performance.now() - started)} s`);
+
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  const file = path.join(OUT_DIR, 'results.json');
+  fs.writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), settings: SETTINGS, results, targets: checks }, undefined, 2));
+  console.log(`results: ${path.relative(process.cwd(), file)}`);
+  process.exitCode = failed ? 1 : 0;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,34 @@
+/**
+ * Custom-resource properties exactly as a synthesized template carries them, so lifecycle
+ * tests and the benchmark deploy what `cdk synth` produces rather than hand-written properties.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount } from '../../src';
+
+export interface SynthesizedMembers {
+  readonly resourceType: string;
+  /** The custom resource's properties without the ServiceToken (the stack driver adds it). */
+  readonly properties: Record<string, unknown>;
+  readonly templateBytes: number;
+  readonly synthMs: number;
+}
+
+const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
+
+/** One stack in account 999999999999 with one construct of `service` declaring `members`. */
+export function synthesizeMembers(service: 'GuardDuty' | 'Detective', members: MemberAccount[], detectorId?: string): SynthesizedMembers {
+  const started = process.hrtime.bigint();
+  const app = new App();
+  const stack = new Stack(app, 'Members', { env: { account: '999999999999', region: 'us-east-1' } });
+  if (service === 'GuardDuty') {
+    new GuardDutyMembers(stack, 'Members', { detectorId, members });
+  } else {
+    new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph' });
+  }
+  const template = app.synth().getStackByName('Members').template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
+  const resourceType = service === 'GuardDuty' ? 'Custom::GuardDutyMembers' : 'Custom::DetectiveGraphMembers';
+  const resource = Object.values(template.Resources).find((r) => r.Type === resourceType)!;
+  const { ServiceToken: _token, ...properties } = resource.Properties;
+  return { resourceType, properties, templateBytes: Buffer.byteLength(JSON.stringify(template)), synthMs };
+}
