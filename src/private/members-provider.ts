@@ -2,7 +2,7 @@
  * One provider per stack, however many member constructs: the reconcile handler, its role, its
  * log group and the CDK Provider framework. Constructs ask it for the rights they need.
  */
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,6 +17,16 @@ export const HANDLER_TIMEOUT = Duration.minutes(14);
 export const SERVICE_TIMEOUT = Duration.minutes(20);
 
 const PROVIDER_ID = 'SecurityMembersProvider';
+
+/** cdk-nag's rendering of a token in a finding ID (`<AWS::Region>`), or the plain value. */
+function nagText(value: string, pseudo: string): string {
+  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
+}
+
+/** The full cdk-nag finding ID of an IAM5 (wildcard) finding on `resource`. */
+function wildcardFinding(resource: string): string {
+  return `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`;
+}
 
 const MEMBER_ACTIONS: Record<ServiceName, string[]> = {
   GuardDuty: [
@@ -83,6 +93,13 @@ export class MembersProvider extends Construct {
       logGroup,
     });
     this.serviceToken = provider.serviceToken;
+
+    const handlerLogicalId = Stack.of(this).getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
+    Validations.of(frameworkRole).acknowledge({
+      id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
+      reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
+        'the wildcard covers versions of this one function only.',
+    });
   }
 
   /**
@@ -102,6 +119,12 @@ export class MembersProvider extends Construct {
         actions: MEMBER_ACTIONS[service],
         resources: [resource],
       }));
+      const where = `arn:<AWS::Partition>:${service.toLowerCase()}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
+      Validations.of(this.role).acknowledge({
+        id: wildcardFinding(service === 'GuardDuty' ? `${where}:detector/*` : `${where}:graph:*`),
+        reason: `${service} member actions on any ${service === 'GuardDuty' ? 'detector' : 'behavior graph'} of this stack's account and region ` +
+          '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
+      });
     }
     const discoveryKey = `${service}Discovery`;
     if (discovery && !this.granted.has(discoveryKey)) {
@@ -112,6 +135,14 @@ export class MembersProvider extends Construct {
         actions: [DISCOVERY_ACTION[service]],
         resources: ['*'],
       }));
+    }
+    if (discovery && !this.granted.has('Discovery')) {
+      this.granted.add('Discovery');
+      Validations.of(this.role).acknowledge({
+        id: wildcardFinding('*'),
+        reason: 'guardduty:ListDetectors and detective:ListGraphs support no resource-level permissions; ' +
+          'granted only when a construct omits its detector ID or graph ARN, to discover it.',
+      });
     }
   }
 }

@@ -4,7 +4,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { syntheticAccounts } from './accounts';
 import { Endpoint, Faults, startEndpoint } from './member-endpoint';
+import { synthesizeMembers } from './synthesized';
+import { actionsCalledByHandler } from '../private/handler-actions';
 
 const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
 const CONTEXT = {
@@ -49,8 +52,18 @@ beforeEach(() => {
   }
 });
 
+/** Every operation the handler sent in any scenario, as an IAM action. */
+const actionsSeen = new Set<string>();
+
+afterAll(() => {
+  // The static derivation behind the least-privilege test covers what the handler really calls.
+  expect([...actionsSeen].filter((action) => !actionsCalledByHandler().has(action))).toEqual([]);
+  expect(actionsSeen.size).toBeGreaterThanOrEqual(8);
+});
+
 afterEach(async () => {
   jest.restoreAllMocks();
+  endpoint?.calls.forEach((c) => c.service && actionsSeen.add(`${c.service.toLowerCase()}:${c.operation}`));
   process.env = { ...savedEnv };
   await endpoint?.stop();
   // No log line of any scenario may carry an email address.
@@ -144,7 +157,10 @@ describe('GuardDuty', () => {
 
     await stack.delete();
     expect(m.state('GuardDuty')).toEqual({ 999999999990: 'Enabled' });
-    expect(endpoint.count('InviteMembers')).toBe(1);
+    // The organization account d was in the update's invitation batch; GuardDuty refused it
+    // and no invitation went out to it.
+    expect(endpoint.count('InviteMembers')).toBe(2);
+    expect(m.invitations.has(`GuardDuty:${d}`)).toBe(false);
     expect([...m.invitations.values()].every((n) => n === 1)).toBe(true);
   });
 
@@ -284,4 +300,46 @@ describe('Detective', () => {
     endpoint.model.graphExists = false;
     await expect(stack.delete()).resolves.toBeUndefined();
   });
+});
+
+describe('declarations at the services\' scale, as synthesized', () => {
+  test('5,000 GuardDuty members (compressed properties): create, update +10% -10%, delete', async () => {
+    await setup();
+    const m = endpoint.model;
+    const accounts = syntheticAccounts(5500);
+    const first = synthesizeMembers('GuardDuty', accounts.slice(0, 5000), m.detectorId);
+    const second = synthesizeMembers('GuardDuty', accounts.slice(500), m.detectorId);
+    expect(first.properties).toHaveProperty('MembersCompressed');
+    const stack = new Stack(first.resourceType);
+
+    await stack.create(first.properties);
+    expect(Object.keys(m.state('GuardDuty'))).toHaveLength(5000);
+    expect(endpoint.count('CreateMembers')).toBe(100);
+    endpoint.calls.length = 0;
+
+    await stack.update(second.properties);
+    expect(Object.keys(m.state('GuardDuty'))).toEqual(accounts.slice(500).map((a) => a.accountId));
+    expect(endpoint.count('CreateMembers')).toBe(10);
+    expect(endpoint.count('DisassociateMembers')).toBe(10);
+    expect(endpoint.count('DeleteMembers')).toBe(10);
+
+    await stack.delete();
+    expect(m.state('GuardDuty')).toEqual({});
+  }, 120_000);
+
+  test('1,200 Detective members: create; at the quota, swap 10% as removal then addition; delete', async () => {
+    await setup();
+    const m = endpoint.model;
+    const accounts = syntheticAccounts(1200 + 120, 7);
+    const stack = new Stack('Custom::DetectiveGraphMembers');
+    await stack.create(synthesizeMembers('Detective', accounts.slice(0, 1200)).properties);
+    expect(Object.keys(m.state('Detective'))).toHaveLength(1200);
+    // Additions run before removals, so a full graph cannot swap accounts in one deployment.
+    await expect(stack.update(synthesizeMembers('Detective', accounts.slice(120)).properties)).rejects.toThrow(/over the service limit of 1200\. Nothing was changed/);
+    await stack.update(synthesizeMembers('Detective', accounts.slice(120, 1200)).properties);
+    await stack.update(synthesizeMembers('Detective', accounts.slice(120)).properties);
+    expect(Object.keys(m.state('Detective')).sort()).toEqual(accounts.slice(120).map((a) => a.accountId));
+    await stack.delete();
+    expect(m.state('Detective')).toEqual({});
+  }, 120_000);
 });

@@ -1,0 +1,30 @@
+/**
+ * Integration test: GuardDutyMembers on the account's detector, then GetMembers shows each
+ * declared account as a member. The snapshot is checked without AWS by the test command;
+ * refresh it against a real administrator account as described in the README (Maintainers).
+ *
+ * Context (`-c name=value`): `memberAccountId`, `memberEmail` (an account that is not yet a
+ * member; it is invited and removed again when the test stack is destroyed).
+ */
+import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
+import { GuardDutyMembers } from '../../src';
+
+const app = new App();
+const accountId: string = app.node.tryGetContext('memberAccountId') ?? '111111111111';
+const email: string = app.node.tryGetContext('memberEmail') ?? 'aws-integ-member@example.com';
+
+const stack = new Stack(app, 'GuardDutyMembersInteg');
+const members = new GuardDutyMembers(stack, 'Members', {
+  members: [{ accountId, email }],
+  // An invitation email to a real account would wait for a human; the member stays Created.
+  invite: false,
+});
+
+const integ = new IntegTest(app, 'GuardDutyMembersTest', { testCases: [stack], diffAssets: false });
+integ.assertions
+  .awsApiCall('GuardDuty', 'getMembers', { DetectorId: members.detectorId, AccountIds: [accountId] })
+  .expect(ExpectedResult.objectLike({
+    Members: Match.arrayWith([Match.objectLike({ AccountId: accountId, RelationshipStatus: 'Created' })]),
+    UnprocessedAccounts: [],
+  }));

@@ -1,0 +1,153 @@
+/**
+ * The handler role grants exactly the API actions the handler's code can call, on exactly the
+ * stack account's and region's detectors and graphs, in every partition.
+ *
+ * The action set is derived from the handler's code (./handler-actions.ts). A new call in an
+ * adapter fails this test until the policy grants it; a grant no code path uses fails it too.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { actionsCalledByHandler } from './handler-actions';
+import { DetectiveGraphMembers, GuardDutyMembers } from '../../src';
+
+/** Operations that only find the detector or graph: granted only when discovery is used. */
+const DISCOVERY = new Set(['guardduty:ListDetectors', 'detective:ListGraphs']);
+
+type Json = unknown;
+
+/** Resolves the intrinsics a policy uses, for one partition, region and account. */
+interface Environment {
+  readonly partition: string;
+  readonly region: string;
+  readonly account: string;
+  readonly urlSuffix: string;
+}
+
+function evaluate(value: Json, env: Environment, resources: Record<string, unknown>): Json {
+  if (typeof value === 'string' || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => evaluate(v, env, resources));
+  const object = value as Record<string, Json>;
+  if ('Fn::Join' in object) {
+    const [separator, parts] = object['Fn::Join'] as [string, Json[]];
+    return parts.map((p) => evaluate(p, env, resources)).join(separator);
+  }
+  if ('Ref' in object) {
+    const pseudo: Record<string, string> = { 'AWS::Partition': env.partition, 'AWS::Region': env.region, 'AWS::AccountId': env.account, 'AWS::URLSuffix': env.urlSuffix };
+    return pseudo[object.Ref as string] ?? `<Ref ${object.Ref}>`;
+  }
+  if ('Fn::GetAtt' in object) {
+    const [logicalId, attribute] = object['Fn::GetAtt'] as [string, string];
+    const type = (resources[logicalId] as { Type: string }).Type;
+    if (type === 'AWS::Logs::LogGroup' && attribute === 'Arn') {
+      return `arn:${env.partition}:logs:${env.region}:${env.account}:log-group:<${logicalId}>:*`;
+    }
+    if (type === 'AWS::Lambda::Function' && attribute === 'Arn') {
+      return `arn:${env.partition}:lambda:${env.region}:${env.account}:function:<${logicalId}>`;
+    }
+    return `<${logicalId}.${attribute}>`;
+  }
+  return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, evaluate(v, env, resources)]));
+}
+
+/** Every (action, resource) pair the role's policies allow, resolved for `env`. */
+function grants(template: Template, roleLogicalIdPrefix: string, env: Environment): string[] {
+  const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, Json> }> };
+  const pairs: string[] = [];
+  for (const resource of Object.values(json.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const roles = (resource.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+    if (!roles.some((r) => r.startsWith(roleLogicalIdPrefix))) continue;
+    type Statement = { Effect: string; Action: string | string[]; Resource: string | string[] };
+    const document = evaluate(resource.Properties.PolicyDocument, env, json.Resources) as { Statement: Statement[] };
+    for (const statement of document.Statement) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of [statement.Action].flat()) {
+        for (const arn of [statement.Resource].flat()) pairs.push(`${action} ${arn}`);
+      }
+    }
+  }
+  return pairs.sort();
+}
+
+const ENVIRONMENTS = [
+  { partition: 'aws', region: 'us-east-1', account: '111111111111', urlSuffix: 'amazonaws.com' },
+  { partition: 'aws-cn', region: 'cn-north-1', account: '222222222222', urlSuffix: 'amazonaws.com.cn' },
+  { partition: 'aws-us-gov', region: 'us-gov-west-1', account: '333333333333', urlSuffix: 'amazonaws.com' },
+];
+
+function expectedGrants(env: typeof ENVIRONMENTS[number], options: { guardDuty: boolean; detective: boolean; discovery: boolean }): string[] {
+  const { partition, region, account } = env;
+  const pairs: string[] = [];
+  for (const action of actionsCalledByHandler()) {
+    const service = action.split(':')[0];
+    if ((service === 'guardduty' && !options.guardDuty) || (service === 'detective' && !options.detective)) continue;
+    if (DISCOVERY.has(action)) {
+      if (options.discovery) pairs.push(`${action} *`);
+    } else {
+      pairs.push(`${action} ${service === 'guardduty' ? `arn:${partition}:guardduty:${region}:${account}:detector/*` : `arn:${partition}:detective:${region}:${account}:graph:*`}`);
+    }
+  }
+  for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+    pairs.push(`${action} arn:${partition}:logs:${region}:${account}:log-group:<SecurityMembersProviderLogs>:*`);
+  }
+  return pairs;
+}
+
+/** `<SecurityMembersProviderLogs1A2B3C4D>` → `<SecurityMembersProviderLogs>`: logical IDs end in a path hash. */
+const withoutLogicalIdHashes = (grant: string) => grant.replace(/<(SecurityMembersProvider\w+?)[0-9A-F]{8}>/g, '<$1>');
+
+/** The stack's handler role (logical IDs start with the provider's path). */
+const HANDLER_ROLE = 'SecurityMembersProviderHandlerRole';
+
+function synth(build: (stack: Stack) => void, env?: { account: string; region: string }): Template {
+  const stack = new Stack(new App(), 'LeastPrivilege', env ? { env } : {});
+  build(stack);
+  return Template.fromStack(stack);
+}
+
+test('the handler imports exactly the member and discovery operations of both services', () => {
+  // A readable anchor for reviewers; the policy tests below use the derived set itself.
+  expect([...actionsCalledByHandler()].sort()).toEqual([
+    'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
+    'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetMembers', 'guardduty:InviteMembers',
+    'guardduty:ListDetectors', 'guardduty:ListMembers',
+  ]);
+});
+
+describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
+  const scenarios = [
+    { name: 'both services, detector and graph given', guardDuty: true, detective: true, discovery: false },
+    { name: 'both services, discovered', guardDuty: true, detective: true, discovery: true },
+    { name: 'GuardDuty only', guardDuty: true, detective: false, discovery: false },
+    { name: 'Detective only, discovered', guardDuty: false, detective: true, discovery: true },
+  ];
+
+  test.each(scenarios)('$name: exactly the called actions, on this account\'s and region\'s detectors and graphs', (scenario) => {
+    const build = (stack: Stack) => {
+      if (scenario.guardDuty) new GuardDutyMembers(stack, 'GuardDuty', scenario.discovery ? {} : { detectorId: 'abc123' });
+      if (scenario.detective) {
+        new DetectiveGraphMembers(stack, 'Detective', scenario.discovery ? {} : {
+          graphArn: `arn:${env.partition}:detective:${env.region}:${env.account}:graph:0123456789abcdef0123456789abcdef`,
+        });
+      }
+    };
+    // Environment-agnostic (pseudo parameters) and environment-bound stacks resolve alike.
+    for (const template of [synth(build), synth(build, { account: env.account, region: env.region })]) {
+      const actual = grants(template, HANDLER_ROLE, env).map(withoutLogicalIdHashes);
+      expect(actual).toEqual(expectedGrants(env, scenario).sort());
+    }
+  });
+});
+
+test('the framework role may only invoke the handler and write its logs', () => {
+  const env = ENVIRONMENTS[0];
+  const template = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty'));
+  const actual = grants(template, 'SecurityMembersProviderFrameworkRole', env).map(withoutLogicalIdHashes);
+  expect([...new Set(actual)]).toEqual([
+    'lambda:GetFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>',
+    'lambda:InvokeFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>',
+    'lambda:InvokeFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>:*',
+    'logs:CreateLogStream arn:aws:logs:us-east-1:111111111111:log-group:<SecurityMembersProviderLogs>:*',
+    'logs:PutLogEvents arn:aws:logs:us-east-1:111111111111:log-group:<SecurityMembersProviderLogs>:*',
+  ].sort());
+});

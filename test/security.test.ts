@@ -1,0 +1,81 @@
+/**
+ * cdk-nag's AWS Solutions checks on a stack with every construct, the way security teams run
+ * them: `Validations.of(app).addPlugins(new AwsSolutionsChecks(app))` makes synth fail on any
+ * finding that is not acknowledged.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { DetectiveGraphMembers, GuardDutyMembers } from '../src';
+
+const GRAPH_ARN = 'arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef';
+const members = [{ accountId: '222222222222', email: 'workloads@example.com' }];
+
+function everyConstruct(stack: Stack) {
+  new GuardDutyMembers(stack, 'GivenDetector', { detectorId: 'abc123', members });
+  new GuardDutyMembers(stack, 'DiscoveredDetector', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
+  new DetectiveGraphMembers(stack, 'GivenGraph', { graphArn: GRAPH_ARN, members });
+  new DetectiveGraphMembers(stack, 'DiscoveredGraph', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
+}
+
+/** Every acknowledgement recorded in the tree: path → rule IDs with their reasons. */
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((c) => c.node.metadata
+    .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+    .flatMap((m) => Object.entries(m.data as Record<string, string>))
+    .map(([id, reason]) => ({ path: c.node.path, id, reason })));
+}
+
+function synthWithNag(build: (stack: Stack) => void, environmentAgnostic = false) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nag-'));
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'Nag', environmentAgnostic ? {} : { env: { account: '111111111111', region: 'us-east-1' } });
+  build(stack);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack, synth: () => app.synth() };
+}
+
+test.each([
+  ['account and region given', false],
+  ['environment-agnostic', true],
+])('AwsSolutionsChecks: no unacknowledged finding on a stack with every construct (%s)', (_name, agnostic) => {
+  const { synth } = synthWithNag(everyConstruct, agnostic);
+  expect(synth).not.toThrow();
+});
+
+test('each acknowledgement exists only with the grant it covers', () => {
+  const { stack, synth } = synthWithNag((s) => new GuardDutyMembers(s, 'GivenDetector', { detectorId: 'abc123', members }));
+  expect(synth).not.toThrow();
+  expect(acknowledgements(stack).map((a) => a.id).sort()).toEqual([
+    'AwsSolutions::AwsSolutions-IAM5[Resource::<SecurityMembersProviderHandlerE8328A2E.Arn>:*]',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:us-east-1:111111111111:detector/*]',
+  ]);
+});
+
+test('the checks do run: a finding on the user\'s own resource still fails synth', () => {
+  const { synth } = synthWithNag((stack) => {
+    everyConstruct(stack);
+    // A role with a wildcard action (AwsSolutions-IAM5) that the library did not create.
+    new iam.Role(stack, 'UserRole', { assumedBy: new iam.AccountRootPrincipal() })
+      .addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+  });
+  expect(synth).toThrow();
+});
+
+test('every acknowledgement is on the library\'s own provider, has a reason, and is listed in the README', () => {
+  // Environment-agnostic, as the README lists them (pseudo parameters for account and region).
+  const { stack } = synthWithNag(everyConstruct, true);
+  const acks = acknowledgements(stack);
+  expect(acks.length).toBeGreaterThan(0);
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  for (const ack of acks) {
+    expect(ack.path).toMatch(/^Nag\/SecurityMembersProvider(\/|$)/);
+    expect(ack.reason.length).toBeGreaterThan(40);
+    expect(readme).toContain(`\`${ack.id}\``);
+  }
+  expect(acks.map((a) => `${a.path} ${a.id}`).sort()).toMatchSnapshot();
+});
