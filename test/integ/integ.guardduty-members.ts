@@ -2,17 +2,14 @@
  * Integration test: GuardDutyMembers on the account's detector, then GetMembers shows each
  * declared account as a member. The snapshot is checked without AWS by the test command;
  * refresh it against a real administrator account as described in the README (Maintainers).
- *
- * Context (`-c name=value`): `memberAccountId`, `memberEmail` (an account that is not yet a
- * member; it is invited and removed again when the test stack is destroyed).
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
+import { memberFromContext } from './member-context';
 import { GuardDutyMembers } from '../../src';
 
 const app = new App();
-const accountId: string = app.node.tryGetContext('memberAccountId') ?? '111111111111';
-const email: string = app.node.tryGetContext('memberEmail') ?? 'aws-integ-member@example.com';
+const { accountId, email } = memberFromContext(app);
 
 const stack = new Stack(app, 'GuardDutyMembersInteg');
 const members = new GuardDutyMembers(stack, 'Members', {

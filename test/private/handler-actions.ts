@@ -12,7 +12,13 @@ const HANDLER = path.join(__dirname, '..', '..', 'src', 'private', 'reconcile.la
 const SDK_CLIENT = /^@aws-sdk\/client-([a-z0-9-]+)$/;
 
 /** IAM actions of every SDK command or paginator reachable through the handler's relative imports. */
-export function actionsCalledByHandler(): Set<string> {
+export function actionsCalledByHandler(): ReadonlySet<string> {
+  derived ??= deriveActions();
+  return derived;
+}
+let derived: Set<string> | undefined;
+
+function deriveActions(): Set<string> {
   const actions = new Set<string>();
   const visited = new Set<string>();
   const visit = (file: string) => {
