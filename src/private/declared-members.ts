@@ -13,8 +13,8 @@ import {
   encodeMember,
   joinMemberEntries,
   MEMBER_QUOTA,
+  MemberProperties,
   MEMBERS_BUDGET_BYTES,
-  ReconcileProperties,
   ServiceName,
 } from './properties';
 
@@ -22,9 +22,6 @@ const QUOTA_UNIT: Record<ServiceName, string> = {
   GuardDuty: 'per administrator account',
   Detective: 'per behavior graph',
 };
-
-/** How the members travel in the custom resource's properties. */
-export type MemberProperties = Pick<ReconcileProperties, 'Members' | 'MembersCompressed' | 'MemberCount'>;
 
 /**
  * The readable list while it fits the request budget (so `cdk diff` shows each added or removed

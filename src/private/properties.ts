@@ -64,6 +64,9 @@ export function decodeMember(encoded: string, index: number): MemberDeclaration 
  */
 export const MEMBERS_BUDGET_BYTES = 120 * 1024;
 
+/** How the members travel in the custom resource's properties (either encoding). */
+export type MemberProperties = Pick<ReconcileProperties, 'Members' | 'MembersCompressed' | 'MemberCount'>;
+
 /** The text that `MembersCompressed` compresses: one `accountId:email` entry per line. */
 export function joinMemberEntries(entries: string[]): string {
   return entries.join('\n');
@@ -73,7 +76,7 @@ export function joinMemberEntries(entries: string[]): string {
  * The declared entries of either encoding, in order. Throws when `MembersCompressed` does not
  * decompress or does not hold `MemberCount` entries.
  */
-export function memberEntries(props: Pick<ReconcileProperties, 'Members' | 'MembersCompressed' | 'MemberCount'> | undefined): string[] {
+export function memberEntries(props: MemberProperties | undefined): string[] {
   if (props?.MembersCompressed === undefined) {
     return props?.Members ?? [];
   }

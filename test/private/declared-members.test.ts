@@ -6,6 +6,7 @@ import { GuardDutyMembers } from '../../src';
 import { encodeMemberProperties } from '../../src/private/declared-members';
 import { memberEntries, MEMBERS_BUDGET_BYTES } from '../../src/private/properties';
 import { syntheticAccounts } from '../endpoint/accounts';
+import { synthesizeMembers } from '../endpoint/synthesized';
 
 const entriesOf = (count: number, seed = 1) => syntheticAccounts(count, seed).map((a) => `${a.accountId}:${a.email}`);
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
@@ -55,28 +56,19 @@ describe('member encoding', () => {
 describe('5,000 GuardDuty members in one construct', () => {
   const accounts = syntheticAccounts(5500);
 
-  function templateWith(count: number) {
-    const app = new App();
-    const stack = new Stack(app, 'Scale', { env: { account: '999999999999', region: 'us-east-1' } });
-    new GuardDutyMembers(stack, 'Members', { detectorId: 'abc123', members: accounts.slice(0, count) });
-    return app.synth().getStackByName('Scale').template;
-  }
-  const propertiesOf = (template: { Resources: Record<string, { Type: string; Properties: object }> }) =>
-    Object.values(template.Resources).find((r) => r.Type === 'Custom::GuardDutyMembers')!.Properties;
-
   test('template under 1 MB; an update request (old and new properties) under 256 KiB', () => {
-    const before = templateWith(4500);
-    const after = templateWith(5000);
-    expect(bytes(after)).toBeLessThan(1024 * 1024);
-    const request = { ResourceProperties: propertiesOf(after), OldResourceProperties: propertiesOf(before) };
+    const before = synthesizeMembers('GuardDuty', accounts.slice(0, 4500), 'abc123');
+    const after = synthesizeMembers('GuardDuty', accounts.slice(0, 5000), 'abc123');
+    expect(after.templateBytes).toBeLessThan(1024 * 1024);
+    const request = { ResourceProperties: after.properties, OldResourceProperties: before.properties };
     expect(bytes(request)).toBeLessThan(256 * 1024 - 4096); // room for the event's own fields
-    expect(propertiesOf(after)).toMatchObject({ MemberCount: '5000' });
-    expect(memberEntries(propertiesOf(after))).toHaveLength(5000);
+    expect(after.properties).toMatchObject({ MemberCount: '5000' });
+    expect(memberEntries(after.properties)).toHaveLength(5000);
   });
 
   test('a list too large even compressed fails synth, naming the property and the way out', () => {
     const stack = new Stack(new App(), 'TooLarge');
-    // Random local parts do not compress: about 45,000 of them exceed the budget.
+    // Random local parts hardly compress: 6,000 of them exceed the budget.
     const incompressible = Array.from({ length: 6000 }, (_, i) => ({
       accountId: String(100000000000 + i * 7919),
       email: `${createHash('sha256').update(String(i)).digest('hex').slice(0, 40)}@example.com`,
