@@ -27,6 +27,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     '@aws-sdk/client-guardduty@^3',
     '@aws-sdk/client-detective@^3',
+    '@aws-sdk/client-securityhub@^3',
+    '@aws-sdk/client-ssm@^3',
+    '@aws-sdk/client-cloudformation@^3',
+    '@aws-sdk/client-organizations@^3',
+    '@aws-sdk/client-cloudwatch@^3',
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4.1.0',
     'aws-sdk-client-mock-jest@^4.1.0',
