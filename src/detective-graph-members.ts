@@ -1,10 +1,12 @@
-import { CustomResource, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
 import { DeclaredMembers } from './private/declared-members';
 import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
-import { DETECTIVE_RESOURCE_TYPE, GRAPH_ARN_PATTERN, MESSAGE_MAX_LENGTH, ReconcileProperties } from './private/properties';
+import { ReconcileProperties } from './private/properties';
 import { checkRemovalPolicy } from './private/removal-policy';
+import { DETECTIVE, MESSAGE_MAX_LENGTH } from './private/services/detective/definition';
+import { checkTarget } from './private/target-check';
 
 /**
  * Properties of {@link DetectiveGraphMembers}.
@@ -91,26 +93,21 @@ export class DetectiveGraphMembers extends Construct {
   constructor(scope: Construct, id: string, props: DetectiveGraphMembersProps = {}) {
     super(scope, id);
     const graphArn = props.graphArn;
-    if (graphArn !== undefined && !Token.isUnresolved(graphArn)) {
-      if (!GRAPH_ARN_PATTERN.test(graphArn)) {
-        throw new Error(`${this.node.path}: graphArn '${graphArn}' is not a Detective behavior graph ARN (arn:aws:detective:REGION:ACCOUNT:graph:32 hex characters)`);
-      }
-      this.checkGraphIsLocal(graphArn);
-    }
+    checkTarget(this, DETECTIVE, graphArn);
     const message = props.message;
     if (message !== undefined && !Token.isUnresolved(message) && (message.length < 1 || message.length > MESSAGE_MAX_LENGTH)) {
       throw new Error(`${this.node.path}: message must be 1 to ${MESSAGE_MAX_LENGTH} characters, got ${message.length}`);
     }
     const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
 
-    this.declared = new DeclaredMembers(this, 'Detective');
+    this.declared = new DeclaredMembers(this, DETECTIVE);
     (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
 
     const provider = MembersProvider.of(this);
-    provider.allow('Detective', graphArn === undefined);
+    provider.allow(DETECTIVE, graphArn === undefined);
 
     const properties: ReconcileProperties = {
-      Service: 'Detective',
+      Service: DETECTIVE.name,
       GraphArn: graphArn,
       ...this.declared.lazyProperties(),
       Message: message,
@@ -120,7 +117,7 @@ export class DetectiveGraphMembers extends Construct {
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
-      resourceType: DETECTIVE_RESOURCE_TYPE,
+      resourceType: DETECTIVE.resourceType,
       removalPolicy,
       serviceTimeout: SERVICE_TIMEOUT,
       properties: { ...properties },
@@ -136,17 +133,5 @@ export class DetectiveGraphMembers extends Construct {
    */
   public addMember(member: MemberAccount): void {
     this.declared.add(member, 'addMember()');
-  }
-
-  /** The handler may only touch graphs of the stack's own account and region. */
-  private checkGraphIsLocal(graphArn: string) {
-    const stack = Stack.of(this);
-    const [, , , region, account] = graphArn.split(':');
-    if (!Token.isUnresolved(stack.region) && region !== stack.region) {
-      throw new Error(`${this.node.path}: graphArn '${graphArn}' is in region ${region}, but this stack deploys to ${stack.region}; manage a graph from a stack in its own account and region`);
-    }
-    if (!Token.isUnresolved(stack.account) && account !== stack.account) {
-      throw new Error(`${this.node.path}: graphArn '${graphArn}' belongs to account ${account}, but this stack deploys to ${stack.account}; manage a graph from a stack in its own account and region`);
-    }
   }
 }

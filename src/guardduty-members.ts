@@ -1,10 +1,12 @@
-import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
 import { DeclaredMembers } from './private/declared-members';
 import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
-import { DETECTOR_ID_MAX_LENGTH, GUARDDUTY_RESOURCE_TYPE, ReconcileProperties } from './private/properties';
+import { ReconcileProperties } from './private/properties';
 import { checkRemovalPolicy } from './private/removal-policy';
+import { GUARDDUTY } from './private/services/guardduty/definition';
+import { checkTarget } from './private/target-check';
 
 /**
  * What happens to a GuardDuty member that is no longer declared.
@@ -123,20 +125,17 @@ export class GuardDutyMembers extends Construct {
   constructor(scope: Construct, id: string, props: GuardDutyMembersProps = {}) {
     super(scope, id);
     const detectorId = props.detectorId;
-    if (detectorId !== undefined && !Token.isUnresolved(detectorId)
-      && (detectorId.length < 1 || detectorId.length > DETECTOR_ID_MAX_LENGTH || /\s|\//.test(detectorId))) {
-      throw new Error(`${this.node.path}: detectorId '${detectorId}' is not a GuardDuty detector ID (1 to ${DETECTOR_ID_MAX_LENGTH} characters, no spaces or slashes)`);
-    }
+    checkTarget(this, GUARDDUTY, detectorId);
     const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
 
-    this.declared = new DeclaredMembers(this, 'GuardDuty');
+    this.declared = new DeclaredMembers(this, GUARDDUTY);
     (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
 
     const provider = MembersProvider.of(this);
-    provider.allow('GuardDuty', detectorId === undefined);
+    provider.allow(GUARDDUTY, detectorId === undefined);
 
     const properties: ReconcileProperties = {
-      Service: 'GuardDuty',
+      Service: GUARDDUTY.name,
       DetectorId: detectorId,
       ...this.declared.lazyProperties(),
       Invite: props.invite ?? true,
@@ -148,7 +147,7 @@ export class GuardDutyMembers extends Construct {
 
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,
-      resourceType: GUARDDUTY_RESOURCE_TYPE,
+      resourceType: GUARDDUTY.resourceType,
       removalPolicy,
       serviceTimeout: SERVICE_TIMEOUT,
       properties: { ...properties },

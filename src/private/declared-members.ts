@@ -12,16 +12,10 @@ import {
   EMAIL_PATTERN,
   encodeMember,
   joinMemberEntries,
-  MEMBER_QUOTA,
   MemberProperties,
   MEMBERS_BUDGET_BYTES,
-  ServiceName,
 } from './properties';
-
-const QUOTA_UNIT: Record<ServiceName, string> = {
-  GuardDuty: 'per administrator account',
-  Detective: 'per behavior graph',
-};
+import { ServiceDefinition } from './services/service-definition';
 
 /**
  * The readable list while it fits the request budget (so `cdk diff` shows each added or removed
@@ -44,7 +38,7 @@ export class DeclaredMembers {
   private readonly members = new Map<string, MemberAccount>();
   private encoded?: { size: number; properties: MemberProperties };
 
-  constructor(private readonly scope: Construct, private readonly service: ServiceName) {
+  constructor(private readonly scope: Construct, private readonly service: ServiceDefinition) {
     scope.node.addValidation({ validate: () => this.validateSize() });
   }
 
@@ -74,9 +68,9 @@ export class DeclaredMembers {
     if (!Token.isUnresolved(accountId) && !Token.isUnresolved(stackAccount) && accountId === stackAccount) {
       fail(`${where}.accountId '${accountId}' is this stack's own account: the administrator cannot be its own member`);
     }
-    const quota = MEMBER_QUOTA[this.service];
+    const { quota, quotaUnit, name } = this.service;
     if (this.members.size + 1 > quota) {
-      fail(`${where}: ${this.members.size + 1} members declared, but ${this.service} allows at most ${quota} ${QUOTA_UNIT[this.service]}`);
+      fail(`${where}: ${this.members.size + 1} members declared, but ${name} allows at most ${quota} ${quotaUnit}`);
     }
     this.members.set(accountId, { accountId, email });
   }
@@ -113,7 +107,7 @@ export class DeclaredMembers {
       `members: ${this.members.size} members take ${Math.ceil(bytes / 1024)} KiB even compressed, more than the ` +
       `${MEMBERS_BUDGET_BYTES / 1024} KiB one custom-resource request can carry for them (CloudFormation sends the old and ` +
       'the new properties together, within 256 KiB); split the accounts across several constructs on the same ' +
-      `${this.service === 'GuardDuty' ? 'detector' : 'graph'}`,
+      `${this.service.target.noun}`,
     ];
   }
 

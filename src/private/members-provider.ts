@@ -8,8 +8,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { ServiceName } from './properties';
 import { ReconcileFunction } from './reconcile-function';
+import { ServiceDefinition } from './services/service-definition';
 
 /** The Provider framework's own Lambda times out at 15 minutes; stay under it. */
 export const HANDLER_TIMEOUT = Duration.minutes(14);
@@ -27,28 +27,6 @@ function nagText(value: string, pseudo: string): string {
 function wildcardFinding(resource: string): string {
   return `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`;
 }
-
-const MEMBER_ACTIONS: Record<ServiceName, string[]> = {
-  GuardDuty: [
-    'guardduty:CreateMembers',
-    'guardduty:DeleteMembers',
-    'guardduty:DisassociateMembers',
-    'guardduty:GetMembers',
-    'guardduty:InviteMembers',
-    'guardduty:ListMembers',
-  ],
-  Detective: [
-    'detective:CreateMembers',
-    'detective:DeleteMembers',
-    'detective:GetMembers',
-    'detective:ListMembers',
-  ],
-};
-
-const DISCOVERY_ACTION: Record<ServiceName, string> = {
-  GuardDuty: 'guardduty:ListDetectors',
-  Detective: 'detective:ListGraphs',
-};
 
 export class MembersProvider extends Construct {
   /** The stack's provider, created on first use. */
@@ -68,12 +46,12 @@ export class MembersProvider extends Construct {
     // Own roles with inline, scoped rights: no managed policies.
     this.role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-security-members: reconciles GuardDuty and Detective members',
+      description: 'cdk-security-members: reconciles security service members',
     });
     logGroup.grantWrite(this.role);
 
     const handler = new ReconcileFunction(this, 'Handler', {
-      description: 'cdk-security-members: reconciles GuardDuty and Detective members',
+      description: 'cdk-security-members: reconciles security service members',
       role: this.role,
       timeout: HANDLER_TIMEOUT,
       memorySize: 512,
@@ -103,36 +81,41 @@ export class MembersProvider extends Construct {
   }
 
   /**
-   * Member actions on the stack account's and region's detectors or graphs (any of them, so the
-   * Delete that follows a replacement can still clean up the old one), and discovery on `*`
-   * only when a construct omits its detector ID or graph ARN.
+   * Member actions on the stack account's and region's targets (see each definition's
+   * `target.arn`), and discovery on `*` only when a construct omits its target.
    */
-  allow(service: ServiceName, discovery: boolean): void {
-    if (!this.granted.has(service)) {
-      this.granted.add(service);
+  allow(service: ServiceDefinition, discovery: boolean): void {
+    if (!this.granted.has(service.name)) {
+      this.granted.add(service.name);
       const stack = Stack.of(this);
-      const resource = service === 'GuardDuty'
-        ? stack.formatArn({ service: 'guardduty', resource: 'detector', resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })
-        : stack.formatArn({ service: 'detective', resource: 'graph', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      const { arn, noun } = service.target;
+      const resource = stack.formatArn({
+        service: service.iamPrefix,
+        resource: arn.resource,
+        resourceName: arn.resourceName,
+        arnFormat: arn.separator === '/' ? ArnFormat.SLASH_RESOURCE_NAME : ArnFormat.COLON_RESOURCE_NAME,
+      });
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: `${service}Members`,
-        actions: MEMBER_ACTIONS[service],
+        sid: `${service.name}Members`,
+        actions: [...service.memberActions],
         resources: [resource],
       }));
-      const where = `arn:<AWS::Partition>:${service.toLowerCase()}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
-      Validations.of(this.role).acknowledge({
-        id: wildcardFinding(service === 'GuardDuty' ? `${where}:detector/*` : `${where}:graph:*`),
-        reason: `${service} member actions on any ${service === 'GuardDuty' ? 'detector' : 'behavior graph'} of this stack's account and region ` +
-          '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
-      });
+      if (arn.resourceName === '*') {
+        const where = `arn:<AWS::Partition>:${service.iamPrefix}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
+        Validations.of(this.role).acknowledge({
+          id: wildcardFinding(`${where}:${arn.resource}${arn.separator}*`),
+          reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
+            '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
+        });
+      }
     }
-    const discoveryKey = `${service}Discovery`;
+    const discoveryKey = `${service.name}Discovery`;
     if (discovery && !this.granted.has(discoveryKey)) {
       this.granted.add(discoveryKey);
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({
         sid: discoveryKey,
         // List* actions support no resource-level permissions.
-        actions: [DISCOVERY_ACTION[service]],
+        actions: [...service.discoveryActions],
         resources: ['*'],
       }));
     }
@@ -140,8 +123,8 @@ export class MembersProvider extends Construct {
       this.granted.add('Discovery');
       Validations.of(this.role).acknowledge({
         id: wildcardFinding('*'),
-        reason: 'guardduty:ListDetectors and detective:ListGraphs support no resource-level permissions; ' +
-          'granted only when a construct omits its detector ID or graph ARN, to discover it.',
+        reason: 'The List actions that find a target (a detector, a behavior graph) support no resource-level permissions; ' +
+          'granted only for the services whose construct omits its target, to discover it.',
       });
     }
   }

@@ -2,7 +2,7 @@
  * The pure planner: declared members (now and before) plus live membership in, a plan out.
  * No SDK, no I/O, so every contract rule is a table test.
  */
-import { MemberDeclaration, MEMBER_QUOTA, ServiceName } from './properties';
+import { MemberDeclaration } from './properties';
 
 /** A member as ListMembers / GetMembers report it, reduced to what planning needs. */
 export interface LiveMember {
@@ -12,9 +12,12 @@ export interface LiveMember {
   readonly status: string;
 }
 
-/** How one service names its member states. */
+/** How one service's members behave (each service folder defines its own). */
 export interface MemberStatusModel {
-  readonly service: ServiceName;
+  /** The service's name, for reasons and logs. */
+  readonly service: string;
+  /** Members one administrator (or target) may hold. */
+  readonly quota: number;
   /** Fully working members: kept even when the declared email differs. */
   readonly enabled: readonly string[];
   /** Members that need nothing (invitation pending or accepted). */
@@ -32,30 +35,6 @@ export interface MemberStatusModel {
   /** Whether CreateMembers invites by itself (Detective) or InviteMembers is separate (GuardDuty). */
   readonly createInvites: boolean;
 }
-
-export const GUARDDUTY_STATUSES: MemberStatusModel = {
-  service: 'GuardDuty',
-  enabled: ['Enabled'],
-  settled: ['Invited', 'Enabled', 'Disabled', 'EmailVerificationInProgress'],
-  invitable: ['Created', 'Resigned'],
-  recreatable: ['Removed'],
-  verificationFailed: ['EmailVerificationFailed'],
-  unassociated: ['Created', 'Removed', 'Resigned', 'EmailVerificationFailed'],
-  hasDisassociate: true,
-  createInvites: false,
-};
-
-export const DETECTIVE_STATUSES: MemberStatusModel = {
-  service: 'Detective',
-  enabled: ['ENABLED'],
-  settled: ['INVITED', 'VERIFICATION_IN_PROGRESS', 'ENABLED', 'ACCEPTED_BUT_DISABLED'],
-  invitable: [],
-  recreatable: [],
-  verificationFailed: ['VERIFICATION_FAILED'],
-  unassociated: [],
-  hasDisassociate: false,
-  createInvites: true,
-};
 
 export type RemovalMode = 'DISASSOCIATE' | 'DELETE';
 
@@ -123,7 +102,7 @@ export function planMembers(input: PlanInput): Plan {
     blocked: [],
     unchanged: [],
     peakMembers: 0,
-    quota: MEMBER_QUOTA[statuses.service],
+    quota: statuses.quota,
   };
 
   for (const member of input.desired) {

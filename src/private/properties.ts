@@ -5,20 +5,16 @@
  */
 import { inflateSync } from 'zlib';
 
-export const GUARDDUTY_RESOURCE_TYPE = 'Custom::GuardDutyMembers';
-export const DETECTIVE_RESOURCE_TYPE = 'Custom::DetectiveGraphMembers';
-
-export type ServiceName = 'GuardDuty' | 'Detective';
-
 /** A member account as the handler sees it. */
 export interface MemberDeclaration {
   readonly accountId: string;
   readonly email: string;
 }
 
-/** Properties of both custom resource types, as CloudFormation delivers them (strings). */
+/** Properties of every member resource type, as CloudFormation delivers them (strings). */
 export interface ReconcileProperties {
-  readonly Service: ServiceName;
+  /** A service's definition name (`services/registry.ts`). */
+  readonly Service: string;
   /** GuardDuty: administrator detector; absent means discover with ListDetectors. */
   readonly DetectorId?: string;
   /** Detective: behavior graph; absent means discover with ListGraphs. */
@@ -110,13 +106,4 @@ export function parseBoolean(value: string | boolean | undefined, fallback: bool
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
 /** Both services' own rule: something, an @, something. */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
-export const GRAPH_ARN_PATTERN = /^arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[abcdef\d]{32}?$/;
 export const EMAIL_MAX_LENGTH = 64;
-export const DETECTOR_ID_MAX_LENGTH = 300;
-export const MESSAGE_MAX_LENGTH = 1000;
-
-/** Members one administrator or graph may hold (member-apis.md). */
-export const MEMBER_QUOTA: Record<ServiceName, number> = {
-  GuardDuty: 50_000,
-  Detective: 1_200,
-};

@@ -1,30 +1,25 @@
 /**
- * Custom-resource handler for GuardDutyMembers and DetectiveGraphMembers, called by the CDK
- * Provider framework (which answers CloudFormation). Thin: it reads the request, picks the
- * service adapter and leaves the work to the planner and engine.
+ * Custom-resource handler for every member construct, called by the CDK Provider framework
+ * (which answers CloudFormation). Thin: it reads the request, picks the service module from the
+ * registry and leaves the work to the planner and engine.
  */
-import { DetectiveClient } from '@aws-sdk/client-detective';
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { AdaptiveRetryStrategy, AdaptiveRetryStrategyOptions, DefaultRateLimiter } from '@smithy/core/retry';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { findGraphArns, DetectiveMemberApi } from './detective-api';
-import { describeError, MemberApi, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
-import { findDetectorIds, GuardDutyMemberApi } from './guardduty-api';
+import { describeError, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
 import { jsonLogger, Logger } from './logger';
 import { RemovalMode } from './planner';
 import {
   ACCOUNT_ID_PATTERN,
   decodeMember,
-  DETECTOR_ID_MAX_LENGTH,
   EMAIL_MAX_LENGTH,
   EMAIL_PATTERN,
-  GRAPH_ARN_PATTERN,
   MemberDeclaration,
   memberEntries,
   parseBoolean,
   ReconcileProperties,
-  ServiceName,
 } from './properties';
+import { ClientFactory, MemberService } from './services/member-service';
+import { MEMBER_SERVICES, memberService } from './services/registry';
 
 /** SDK attempts per call. */
 export const MAX_ATTEMPTS = 10;
@@ -65,18 +60,14 @@ export function clientConfig() {
   };
 }
 
-export interface ServiceClients {
-  guardDuty(): GuardDutyClient;
-  detective(): DetectiveClient;
-}
+const cachedClients = new Map<unknown, unknown>();
 
-let guardDutyClient: GuardDutyClient | undefined;
-let detectiveClient: DetectiveClient | undefined;
-
-/** Clients reused across invocations. */
-export const defaultClients: ServiceClients = {
-  guardDuty: () => (guardDutyClient ??= new GuardDutyClient(clientConfig())),
-  detective: () => (detectiveClient ??= new DetectiveClient(clientConfig())),
+/** Clients reused across invocations, one per client class. */
+export const defaultClients: ClientFactory = (client) => {
+  if (!cachedClients.has(client)) {
+    cachedClients.set(client, new client(clientConfig()));
+  }
+  return cachedClients.get(client) as InstanceType<typeof client>;
 };
 
 export interface HandlerResponse {
@@ -85,7 +76,7 @@ export interface HandlerResponse {
 }
 
 interface Settings {
-  readonly service: ServiceName;
+  readonly service: MemberService;
   readonly members: MemberDeclaration[];
   readonly invite: boolean;
   readonly message?: string;
@@ -121,9 +112,10 @@ function readDeclaredMembers(props: ReconcileProperties | undefined): MemberDecl
  * anything. `strict` is off for Delete, which must never be blocked by a bad declaration.
  */
 function readSettings(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean): Settings {
-  const service = props.Service;
-  if (service !== 'GuardDuty' && service !== 'Detective') {
-    throw new ReconcileError(`Service: expected GuardDuty or Detective, got '${String(service)}'`);
+  const service = memberService(props.Service);
+  if (!service) {
+    const known = MEMBER_SERVICES.map((s) => s.definition.name).join(' or ');
+    throw new ReconcileError(`Service: expected ${known}, got '${String(props.Service)}'`);
   }
   const flag = (name: keyof ReconcileProperties, fallback: boolean) => {
     try {
@@ -184,57 +176,17 @@ function readSettings(props: ReconcileProperties, adminAccount: string | undefin
   return settings;
 }
 
-async function resolveTarget(service: ServiceName, props: ReconcileProperties, clients: ServiceClients): Promise<string> {
-  if (service === 'GuardDuty') {
-    if (props.DetectorId) {
-      if (props.DetectorId.length > DETECTOR_ID_MAX_LENGTH || /\s|\//.test(props.DetectorId)) {
-        throw new ReconcileError(`DetectorId: '${props.DetectorId}' is not a detector ID`);
-      }
-      return props.DetectorId;
-    }
-    const ids = await findDetectorIds(clients.guardDuty());
-    if (ids.length !== 1) {
-      throw new ReconcileError(`GuardDuty: ListDetectors found ${ids.length} detectors in ${process.env.AWS_REGION ?? 'this region'}; ` +
-        'enable GuardDuty in the administrator account or pass detectorId');
-    }
-    return ids[0];
-  }
-  if (props.GraphArn) {
-    if (!GRAPH_ARN_PATTERN.test(props.GraphArn)) {
-      throw new ReconcileError(`GraphArn: '${props.GraphArn}' is not a behavior graph ARN`);
-    }
-    return props.GraphArn;
-  }
-  const arns = await findGraphArns(clients.detective());
-  if (arns.length !== 1) {
-    throw new ReconcileError(`Detective: ListGraphs found ${arns.length} behavior graphs in ${process.env.AWS_REGION ?? 'this region'}; ` +
-      'enable Detective in the administrator account or pass graphArn');
-  }
-  return arns[0];
-}
-
-function memberApi(settings: Settings, target: string, clients: ServiceClients): MemberApi {
-  const invitation = { message: settings.message, disableEmailNotification: settings.disableEmailNotification };
-  return settings.service === 'GuardDuty'
-    ? new GuardDutyMemberApi(clients.guardDuty(), target, invitation)
-    : new DetectiveMemberApi(clients.detective(), target, invitation);
-}
-
-/** Errors that mean the detector or graph no longer exists. */
-function targetGone(service: ServiceName, err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name;
-  return service === 'GuardDuty'
-    ? name === 'BadRequestException' || name === 'ResourceNotFoundException'
-    : name === 'ResourceNotFoundException';
+function invitation(settings: Settings) {
+  return { message: settings.message, disableEmailNotification: settings.disableEmailNotification };
 }
 
 function emptySummary(): ReconcileSummary {
   return { created: 0, invited: 0, removed: 0, unchanged: 0, unprocessed: 0 };
 }
 
-function data(service: ServiceName, target: string, summary: ReconcileSummary): Record<string, string | number> {
+function data(service: MemberService, target: string, summary: ReconcileSummary): Record<string, string | number> {
   return {
-    [service === 'GuardDuty' ? 'DetectorId' : 'GraphArn']: target,
+    [service.definition.target.attribute]: target,
     Created: summary.created,
     Invited: summary.invited,
     Removed: summary.removed,
@@ -246,7 +198,7 @@ function data(service: ServiceName, target: string, summary: ReconcileSummary): 
 export async function handleEvent(
   event: CloudFormationCustomResourceEvent,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'> | undefined,
-  clients: ServiceClients = defaultClients,
+  clients: ClientFactory = defaultClients,
 ): Promise<HandlerResponse> {
   const props = event.ResourceProperties as unknown as ReconcileProperties;
   const adminAccount = context?.invokedFunctionArn?.split(':')[4];
@@ -255,7 +207,7 @@ export async function handleEvent(
     requestType: event.RequestType,
     logicalResourceId: event.LogicalResourceId,
     requestId: event.RequestId,
-    service: settings.service,
+    service: settings.service.definition.name,
   });
   const options: ReconcileOptions = {
     invite: settings.invite,
@@ -269,16 +221,16 @@ export async function handleEvent(
   if (event.RequestType === 'Delete') {
     // The physical ID is the detector ID / graph ARN the members were created on.
     const target = event.PhysicalResourceId;
-    if (settings.service === 'Detective' && !GRAPH_ARN_PATTERN.test(target)) {
-      log.warn('physical ID is not a behavior graph: nothing to remove', { target });
+    if (!settings.service.isTarget(target)) {
+      log.warn(`physical ID is not a ${settings.service.definition.target.noun}: nothing to remove`, { target });
       return { PhysicalResourceId: target, Data: data(settings.service, target, emptySummary()) };
     }
-    const api = memberApi(settings, target, clients);
+    const api = settings.service.memberApi(clients, target, invitation(settings));
     try {
       const summary = await removeDeclared(api, settings.members, options);
       return { PhysicalResourceId: target, Data: data(settings.service, target, summary) };
     } catch (err) {
-      if (!(err instanceof ReconcileError) && targetGone(settings.service, err)) {
+      if (!(err instanceof ReconcileError) && settings.service.targetGone(err)) {
         log.warn('detector or graph is gone: nothing to remove', { target, error: describeError(err) });
         return { PhysicalResourceId: target, Data: data(settings.service, target, emptySummary()) };
       }
@@ -286,8 +238,8 @@ export async function handleEvent(
     }
   }
 
-  const target = await resolveTarget(settings.service, props, clients);
-  const api = memberApi(settings, target, clients);
+  const target = await settings.service.resolveTarget(props, clients);
+  const api = settings.service.memberApi(clients, target, invitation(settings));
   // A different detector/graph is a replacement: CloudFormation deletes the old resource
   // (removing the old members there), and here the previous declaration owns nothing.
   const sameTarget = event.RequestType === 'Update' && event.PhysicalResourceId === target;

@@ -1,8 +1,9 @@
 import { accountIds } from './fakes';
 import { chunk, MemberApi, reconcile, UnprocessedAccount } from '../../src/private/engine';
 import { Logger } from '../../src/private/logger';
-import { GUARDDUTY_STATUSES, LiveMember } from '../../src/private/planner';
+import { LiveMember } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
+import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 

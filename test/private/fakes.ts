@@ -6,7 +6,7 @@ import * as detective from '@aws-sdk/client-detective';
 import * as guardduty from '@aws-sdk/client-guardduty';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { ServiceClients } from '../../src/private/reconcile.lambda';
+import { ClientFactory } from '../../src/private/services/member-service';
 
 export interface Call {
   readonly operation: string;
@@ -297,10 +297,22 @@ export class FakeDetective extends FakeService {
 }
 
 /** Real clients (their `send` is replaced by the mocks), with no retries slowing tests down. */
-export function testClients(): ServiceClients {
-  const gd = new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 });
-  const dt = new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 });
-  return { guardDuty: () => gd, detective: () => dt };
+export function testClients(): ClientFactory {
+  return clientsOf(
+    new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 }),
+    new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }),
+  );
+}
+
+/** A client factory answering these client instances, one per class. */
+export function clientsOf(...instances: object[]): ClientFactory {
+  return (client) => {
+    const found = instances.find((instance) => instance instanceof client);
+    if (!found) {
+      throw new Error(`no test client for ${client.name}`);
+    }
+    return found as InstanceType<typeof client>;
+  };
 }
 
 export function accountIds(count: number, start = 100000000000): string[] {

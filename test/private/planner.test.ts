@@ -1,5 +1,7 @@
-import { DETECTIVE_STATUSES, GUARDDUTY_STATUSES, LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, sameEmail } from '../../src/private/planner';
+import { LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, sameEmail } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
+import { DETECTIVE_STATUSES } from '../../src/private/services/detective/statuses';
+import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
 
 const A = '111111111111';
 const B = '222222222222';

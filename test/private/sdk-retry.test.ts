@@ -5,7 +5,7 @@
 import { DetectiveClient } from '@aws-sdk/client-detective';
 import { GuardDutyClient } from '@aws-sdk/client-guardduty';
 import { HttpResponse } from '@smithy/core/protocols';
-import { cfnEvent, GRAPH_ARN, lambdaContext } from './fakes';
+import { cfnEvent, clientsOf, GRAPH_ARN, lambdaContext } from './fakes';
 import { clientConfig, handleEvent, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS } from '../../src/private/reconcile.lambda';
 
 interface Scripted {
@@ -78,7 +78,7 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
     'POST /detector/d1/member/invite': [throttled, { status: 200, body: { unprocessedAccounts: [] } }],
   });
   const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
+  const clients = clientsOf(gd);
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
 
@@ -96,7 +96,7 @@ test('Detective: TooManyRequestsException is retried', async () => {
     'POST /graph/members': [{ status: 200, body: { Members: [], UnprocessedAccounts: [] } }],
   });
   const dt = new DetectiveClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = { guardDuty: () => { throw new Error('unused'); }, detective: () => dt };
+  const clients = clientsOf(dt);
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'Detective', GraphArn: GRAPH_ARN, Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
 
@@ -111,7 +111,7 @@ test('a client error (400) is not retried and ends as a reason naming operation 
     'POST /detector/d1/member/get': [{ status: 200, body: { members: [], unprocessedAccounts: [{ accountId: ACCOUNT, result: 'not a member' }] } }],
   });
   const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = { guardDuty: () => gd, detective: () => { throw new Error('unused'); } };
+  const clients = clientsOf(gd);
 
   await expect(handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients))
     .rejects.toThrow(`CreateMembers, 1 account: "BadRequestException: The request is rejected because an invalid or out-of-range value is specified." (${ACCOUNT})`);

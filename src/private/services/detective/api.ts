@@ -1,4 +1,4 @@
-/** Detective's member operations behind {@link MemberApi}. */
+/** Detective's member operations behind {@link MemberApi}, and how the handler finds its graph. */
 import {
   CreateMembersCommand,
   DeleteMembersCommand,
@@ -9,17 +9,15 @@ import {
   paginateListMembers,
   UnprocessedAccount as DetectiveUnprocessed,
 } from '@aws-sdk/client-detective';
-import { MemberApi, UnprocessedAccount } from './engine';
-import { DETECTIVE_STATUSES, LiveMember } from './planner';
-import { MemberDeclaration } from './properties';
+import { MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
+import { LiveMember } from '../../planner';
+import { MemberDeclaration } from '../../properties';
+import { discoverOne, errorName, Invitation, MemberService } from '../member-service';
+import { DETECTIVE, GRAPH_ARN_PATTERN } from './definition';
+import { DETECTIVE_STATUSES } from './statuses';
 
 /** ListMembers and ListGraphs page maximum. */
 const PAGE_SIZE = 200;
-
-export interface DetectiveInvitation {
-  readonly message?: string;
-  readonly disableEmailNotification?: boolean;
-}
 
 function unprocessed(list: DetectiveUnprocessed[] | undefined): UnprocessedAccount[] {
   return (list ?? []).map((u) => ({ accountId: u.AccountId ?? '', reason: u.Reason ?? '' }));
@@ -35,7 +33,7 @@ export class DetectiveMemberApi implements MemberApi {
   constructor(
     private readonly client: DetectiveClient,
     private readonly graphArn: string,
-    private readonly invitation: DetectiveInvitation = {},
+    private readonly invitation: Invitation = {},
   ) {}
 
   async listMembers(): Promise<LiveMember[]> {
@@ -84,3 +82,21 @@ export async function findGraphArns(client: DetectiveClient): Promise<string[]> 
   }
   return arns;
 }
+
+export const detective: MemberService = {
+  definition: DETECTIVE,
+  statuses: DETECTIVE_STATUSES,
+  async resolveTarget(props, clients) {
+    const graphArn = props.GraphArn;
+    if (graphArn) {
+      if (!GRAPH_ARN_PATTERN.test(graphArn)) {
+        throw new ReconcileError(`GraphArn: '${graphArn}' is not a behavior graph ARN`);
+      }
+      return graphArn;
+    }
+    return discoverOne(DETECTIVE, 'ListGraphs', () => findGraphArns(clients(DetectiveClient)));
+  },
+  isTarget: (physicalId) => GRAPH_ARN_PATTERN.test(physicalId),
+  memberApi: (clients, graphArn, invitation) => new DetectiveMemberApi(clients(DetectiveClient), graphArn, invitation),
+  targetGone: (err) => errorName(err) === 'ResourceNotFoundException',
+};

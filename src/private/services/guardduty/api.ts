@@ -1,4 +1,4 @@
-/** GuardDuty's member operations behind {@link MemberApi}. */
+/** GuardDuty's member operations behind {@link MemberApi}, and how the handler finds its detector. */
 import {
   CreateMembersCommand,
   DeleteMembersCommand,
@@ -10,17 +10,15 @@ import {
   paginateListMembers,
   UnprocessedAccount as GuardDutyUnprocessed,
 } from '@aws-sdk/client-guardduty';
-import { MemberApi, UnprocessedAccount } from './engine';
-import { GUARDDUTY_STATUSES, LiveMember } from './planner';
-import { MemberDeclaration } from './properties';
+import { MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
+import { LiveMember } from '../../planner';
+import { MemberDeclaration } from '../../properties';
+import { ClientFactory, discoverOne, errorName, Invitation, MemberService } from '../member-service';
+import { GUARDDUTY } from './definition';
+import { GUARDDUTY_STATUSES } from './statuses';
 
 /** ListMembers and ListDetectors page maximum. */
 const PAGE_SIZE = 50;
-
-export interface GuardDutyInvitation {
-  readonly message?: string;
-  readonly disableEmailNotification?: boolean;
-}
 
 function unprocessed(list: GuardDutyUnprocessed[] | undefined): UnprocessedAccount[] {
   return (list ?? []).map((u) => ({ accountId: u.AccountId ?? '', reason: u.Result ?? '' }));
@@ -32,7 +30,7 @@ export class GuardDutyMemberApi implements MemberApi {
   constructor(
     private readonly client: GuardDutyClient,
     private readonly detectorId: string,
-    private readonly invitation: GuardDutyInvitation = {},
+    private readonly invitation: Invitation = {},
   ) {}
 
   async listMembers(): Promise<LiveMember[]> {
@@ -83,7 +81,7 @@ export class GuardDutyMemberApi implements MemberApi {
   }
 }
 
-/** The region's detector (there is at most one per account and region). */
+/** The region's detectors (there is at most one per account and region). */
 export async function findDetectorIds(client: GuardDutyClient): Promise<string[]> {
   const ids: string[] = [];
   for await (const page of paginateListDetectors({ client, pageSize: PAGE_SIZE }, {})) {
@@ -91,3 +89,21 @@ export async function findDetectorIds(client: GuardDutyClient): Promise<string[]
   }
   return ids;
 }
+
+export const guardDuty: MemberService = {
+  definition: GUARDDUTY,
+  statuses: GUARDDUTY_STATUSES,
+  async resolveTarget(props, clients) {
+    const detectorId = props.DetectorId;
+    if (detectorId) {
+      if (GUARDDUTY.checkTarget!(detectorId, {}) !== undefined) {
+        throw new ReconcileError(`DetectorId: '${detectorId}' is not a detector ID`);
+      }
+      return detectorId;
+    }
+    return discoverOne(GUARDDUTY, 'ListDetectors', () => findDetectorIds(clients(GuardDutyClient)));
+  },
+  isTarget: () => true,
+  memberApi: (clients: ClientFactory, detectorId, invitation) => new GuardDutyMemberApi(clients(GuardDutyClient), detectorId, invitation),
+  targetGone: (err) => errorName(err) === 'BadRequestException' || errorName(err) === 'ResourceNotFoundException',
+};

@@ -1,0 +1,16 @@
+/** Synth-time check of a named target, in the stack's account and region when they are known. */
+import { Stack, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { ServiceDefinition } from './services/service-definition';
+
+export function checkTarget(scope: Construct, service: ServiceDefinition, value: string | undefined): void {
+  if (value === undefined || Token.isUnresolved(value) || !service.checkTarget) {
+    return;
+  }
+  const stack = Stack.of(scope);
+  const known = (v: string) => (Token.isUnresolved(v) ? undefined : v);
+  const problem = service.checkTarget(value, { account: known(stack.account), region: known(stack.region) });
+  if (problem !== undefined) {
+    throw new Error(`${scope.node.path}: ${problem}`);
+  }
+}
