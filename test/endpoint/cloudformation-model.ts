@@ -1,0 +1,95 @@
+/**
+ * CloudFormation DescribeStacks (AWS Query, version 2010-05-15): a registry of stacks whose
+ * status tests set, looked up as the real API does (test code, never shipped).
+ */
+import { createHash } from 'crypto';
+import { ADMINISTRATOR_ACCOUNT, awsQuery, REGION, ServiceDefinition, ServiceError } from './wire';
+
+export interface StackRecord {
+  readonly stackId: string;
+  readonly stackName: string;
+  status: string;
+  readonly creationTime: Date;
+  lastUpdatedTime?: Date;
+  deletionTime?: Date;
+}
+
+const VERSION = '2010-05-15';
+
+export class CloudFormationModel {
+  readonly stacks: StackRecord[] = [];
+
+  /** A live stack (CREATE_COMPLETE unless told); answers its stack ID. */
+  createStack(name: string, status = 'CREATE_COMPLETE'): string {
+    if (this.live(name)) throw new Error(`test setup: stack ${name} already exists`);
+    const digest = createHash('sha256').update(`${name}|${this.stacks.length}`).digest('hex');
+    const uuid = [digest.slice(0, 8), digest.slice(8, 12), digest.slice(12, 16), digest.slice(16, 20), digest.slice(20, 32)].join('-');
+    const stackId = `arn:aws:cloudformation:${REGION}:${ADMINISTRATOR_ACCOUNT}:stack/${name}/${uuid}`;
+    this.stacks.push({ stackId, stackName: name, status, creationTime: new Date() });
+    return stackId;
+  }
+
+  /** Sets the status (e.g. UPDATE_ROLLBACK_IN_PROGRESS) of the live stack by that name, or the stack with that ID. */
+  setStatus(nameOrId: string, status: string) {
+    const stack = this.find(nameOrId);
+    if (!stack) throw new Error(`test setup: no stack ${nameOrId}`);
+    stack.status = status;
+    if (status === 'DELETE_COMPLETE') {
+      stack.deletionTime = new Date();
+    } else {
+      stack.lastUpdatedTime = new Date();
+    }
+  }
+
+  deleteStack(nameOrId: string) {
+    this.setStatus(nameOrId, 'DELETE_COMPLETE');
+  }
+
+  /** By name only a live stack; by stack ID also a deleted one, as DescribeStacks finds them. */
+  find(nameOrId: string): StackRecord | undefined {
+    return nameOrId.startsWith('arn:') ? this.stacks.find((s) => s.stackId === nameOrId) : this.live(nameOrId);
+  }
+
+  private live(name: string): StackRecord | undefined {
+    return this.stacks.find((s) => s.stackName === name && s.status !== 'DELETE_COMPLETE');
+  }
+}
+
+function wire(s: StackRecord) {
+  return {
+    StackId: s.stackId,
+    StackName: s.stackName,
+    CreationTime: s.creationTime,
+    DeletionTime: s.deletionTime,
+    LastUpdatedTime: s.lastUpdatedTime,
+    StackStatus: s.status,
+  };
+}
+
+export function cloudFormationService(model: CloudFormationModel): ServiceDefinition {
+  return {
+    name: 'CloudFormation',
+    signingName: 'cloudformation',
+    protocol: awsQuery(`http://cloudformation.amazonaws.com/doc/${VERSION}/`),
+    recognizes: (method, _path, headers, body) =>
+      method === 'POST' && String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') && /(^|&)Action=/.test(body.toString('utf8')),
+    throttled: () => new ServiceError(400, 'Throttling', 'Rate exceeded'),
+    internalError: () => new ServiceError(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.'),
+    unknownOperation: () => new ServiceError(400, 'InvalidAction', `The action or operation requested is invalid for version ${VERSION}.`),
+    route: ({ method, input }) => {
+      if (method !== 'POST' || input.Action !== 'DescribeStacks' || input.Version !== VERSION) return undefined;
+      return {
+        operation: 'DescribeStacks',
+        mutating: false,
+        accounts: 0,
+        run: () => {
+          const name = input.StackName as string | undefined;
+          if (name === undefined) return { Stacks: model.stacks.filter((s) => s.status !== 'DELETE_COMPLETE').map(wire) };
+          const stack = model.find(name);
+          if (!stack) throw new ServiceError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+          return { Stacks: [wire(stack)] };
+        },
+      };
+    },
+  };
+}
