@@ -1,12 +1,12 @@
-import { CustomResource, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
 import { DeclaredMembers } from './private/declared-members';
 import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
 import { ReconcileProperties } from './private/properties';
 import { checkRemovalPolicy } from './private/removal-policy';
-import { DETECTIVE, MESSAGE_MAX_LENGTH } from './private/services/detective/definition';
-import { checkTarget } from './private/target-check';
+import { DETECTIVE } from './private/services/detective/definition';
+import { checkMessage, checkTarget } from './private/target-check';
 
 /**
  * Properties of {@link DetectiveGraphMembers}.
@@ -95,9 +95,7 @@ export class DetectiveGraphMembers extends Construct {
     const graphArn = props.graphArn;
     checkTarget(this, DETECTIVE, graphArn);
     const message = props.message;
-    if (message !== undefined && !Token.isUnresolved(message) && (message.length < 1 || message.length > MESSAGE_MAX_LENGTH)) {
-      throw new Error(`${this.node.path}: message must be 1 to ${MESSAGE_MAX_LENGTH} characters, got ${message.length}`);
-    }
+    checkMessage(this, DETECTIVE, 'message', message);
     const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
 
     this.declared = new DeclaredMembers(this, DETECTIVE);

@@ -6,7 +6,7 @@ import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
 import { ReconcileProperties } from './private/properties';
 import { checkRemovalPolicy } from './private/removal-policy';
 import { GUARDDUTY } from './private/services/guardduty/definition';
-import { checkTarget } from './private/target-check';
+import { checkMessage, checkTarget } from './private/target-check';
 
 /**
  * What happens to a GuardDuty member that is no longer declared.
@@ -51,7 +51,7 @@ export interface GuardDutyMembersProps {
   readonly invite?: boolean;
 
   /**
-   * Message included in the invitation email.
+   * Message included in the invitation email, 1 to 1,000 characters.
    *
    * @default - GuardDuty's standard invitation
    */
@@ -126,6 +126,11 @@ export class GuardDutyMembers extends Construct {
     super(scope, id);
     const detectorId = props.detectorId;
     checkTarget(this, GUARDDUTY, detectorId);
+    checkMessage(this, GUARDDUTY, 'invitationMessage', props.invitationMessage);
+    const memberRemoval = props.memberRemoval ?? GuardDutyMemberRemoval.DELETE;
+    if (!Object.values(GuardDutyMemberRemoval).includes(memberRemoval)) {
+      throw new Error(`${this.node.path}: memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
+    }
     const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
 
     this.declared = new DeclaredMembers(this, GUARDDUTY);
@@ -141,7 +146,7 @@ export class GuardDutyMembers extends Construct {
       Invite: props.invite ?? true,
       Message: props.invitationMessage,
       DisableEmailNotification: props.disableEmailNotification ?? false,
-      MemberRemoval: props.memberRemoval ?? GuardDutyMemberRemoval.DELETE,
+      MemberRemoval: memberRemoval,
       FailOnUnprocessed: props.failOnUnprocessed ?? true,
     };
 

@@ -100,6 +100,25 @@ describe('provider', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Handler: 'framework.onEvent', LoggingConfig: { ApplicationLogLevel: 'FATAL' } });
   });
 
+  test('the handler logs to /aws/lambda/<its name>, the one log group the Provider framework names in failure reasons', () => {
+    const stack = newStack();
+    new GuardDutyMembers(stack, 'A');
+    const template = Template.fromStack(stack);
+    const [handler] = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    const functionName: string = handler.Properties.FunctionName;
+    expect(functionName).toMatch(/^TestStack-SecurityMembers-[0-9a-f]{8}$/);
+    // What the framework appends to a reason (`Logs: /aws/lambda/<function name from its ARN>`).
+    const pointer = `/aws/lambda/${functionName}`;
+    template.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: pointer });
+  });
+
+  test('the handler name stays within Lambda\'s 64 characters for the longest stack names', () => {
+    const stack = new Stack(undefined, 'S'.repeat(128));
+    new GuardDutyMembers(stack, 'A');
+    const [handler] = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
+    expect(handler.Properties.FunctionName.length).toBeLessThanOrEqual(64);
+  });
+
   test('service timeout well under CloudFormation\'s one-hour default', () => {
     const stack = newStack();
     new GuardDutyMembers(stack, 'A');
@@ -139,7 +158,7 @@ describe('permissions', () => {
     expect(statements).toContainEqual({
       Sid: 'GuardDutyMembers',
       Effect: 'Allow',
-      Action: ['guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetMembers', 'guardduty:InviteMembers', 'guardduty:ListMembers'],
+      Action: ['guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers', 'guardduty:ListMembers'],
       Resource: detectorArn,
     });
     expect(JSON.stringify(statements)).not.toContain('ListDetectors');
@@ -182,6 +201,9 @@ describe('synth-time validation', () => {
     ['detector ID with a slash', { detectorId: 'a/b' }, /detectorId 'a\/b' is not a GuardDuty detector ID/],
     ['empty detector ID', { detectorId: '' }, /detectorId '' is not a GuardDuty detector ID/],
     ['snapshot removal policy', { removalPolicy: RemovalPolicy.SNAPSHOT }, /removalPolicy 'snapshot' is not supported/],
+    ['unknown memberRemoval', { memberRemoval: 'SHRED' }, /memberRemoval 'SHRED' is not one of DISASSOCIATE, DELETE/],
+    ['invitation message empty', { invitationMessage: '' }, /invitationMessage must be 1 to 1000 characters, got 0/],
+    ['invitation message too long', { invitationMessage: 'x'.repeat(1001) }, /invitationMessage must be 1 to 1000 characters, got 1001/],
   ])('%s', (_name, props, message) => {
     expect(() => new GuardDutyMembers(newStack(), 'Members', props)).toThrow(message);
   });

@@ -18,12 +18,22 @@ export interface UnprocessedAccount {
   readonly reason: string;
 }
 
+/** What CreateMembers answered. */
+export interface CreateResult {
+  readonly unprocessed: UnprocessedAccount[];
+  /**
+   * Members the answer reports with their state (Detective): processed does not mean it ended
+   * well (a failed email verification, an organization account accepted but disabled).
+   */
+  readonly members: LiveMember[];
+}
+
 /** One service's member operations; each call takes at most 50 accounts. */
 export interface MemberApi {
   readonly statuses: MemberStatusModel;
   listMembers(): Promise<LiveMember[]>;
   getMembers(accountIds: string[]): Promise<LiveMember[]>;
-  createMembers(members: MemberDeclaration[]): Promise<UnprocessedAccount[]>;
+  createMembers(members: MemberDeclaration[]): Promise<CreateResult>;
   inviteMembers(accountIds: string[]): Promise<UnprocessedAccount[]>;
   disassociateMembers(accountIds: string[]): Promise<UnprocessedAccount[]>;
   deleteMembers(accountIds: string[]): Promise<UnprocessedAccount[]>;
@@ -39,8 +49,8 @@ export interface ReconcileOptions {
   readonly concurrency?: number;
   /** Epoch milliseconds after which no new batch starts. */
   readonly deadline?: number;
-  /** Where the full detail is, for the failure reason. */
-  readonly logPointer?: string;
+  /** The request whose log entries hold the full detail, named in failure reasons. */
+  readonly requestId?: string;
 }
 
 /** Counts only: the resource's attributes never carry account lists or emails. */
@@ -50,6 +60,12 @@ export interface ReconcileSummary {
   removed: number;
   unchanged: number;
   unprocessed: number;
+  /** Declared members that accepted but do not contribute (e.g. Detective ACCEPTED_BUT_DISABLED). */
+  disabled: number;
+}
+
+export function emptySummary(): ReconcileSummary {
+  return { created: 0, invited: 0, removed: 0, unchanged: 0, unprocessed: 0, disabled: 0 };
 }
 
 /** A deployment failure whose message is the CloudFormation reason. */
@@ -90,7 +106,7 @@ export function describeError(err: unknown): string {
 
 class Run {
   readonly problems: AccountProblem[] = [];
-  readonly summary: ReconcileSummary = { created: 0, invited: 0, removed: 0, unchanged: 0, unprocessed: 0 };
+  readonly summary: ReconcileSummary = emptySummary();
   private readonly concurrency: number;
 
   constructor(private readonly api: MemberApi, private readonly options: ReconcileOptions) {
@@ -119,7 +135,7 @@ class Run {
     return this.options.deadline !== undefined && Date.now() > this.options.deadline;
   }
 
-  private fail(operation: MemberOperation, accounts: readonly UnprocessedAccount[]) {
+  private fail(operation: string, accounts: readonly UnprocessedAccount[]) {
     for (const account of accounts) {
       this.problems.push({ operation, accountId: account.accountId, reason: account.reason });
     }
@@ -227,33 +243,78 @@ class Run {
   }
 
   /**
-   * CreateMembers per batch; GuardDuty then invites the batch in the same worker. An account
-   * CreateMembers processed is new and in Created, except organization accounts, which it enables
-   * at once: InviteMembers refuses those as already associated and the unprocessed check finds
-   * them Enabled. So no GetMembers read is needed per batch, only for unprocessed answers.
+   * CreateMembers per batch, then, for services whose CreateMembers does not invite, one
+   * GetMembers on the accounts it processed and InviteMembers for those left invitable.
+   * CreateMembers enables organization accounts at once and its answer does not say which ones
+   * it enabled; the read tells, so an organization account never receives an invitation.
+   * Three calls per batch (two when the batch holds only organization accounts).
    */
   async create(members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
-    const withInvite = this.options.invite && !this.statuses.createInvites;
-    const invitable = [...this.statuses.invitable, ...this.statuses.recreatable];
+    const { statuses } = this;
+    const withInvite = this.options.invite && !statuses.createInvites;
+    const invitableAfterCreate = [...statuses.invitable, ...statuses.recreatable];
     await forEachBounded(chunk(members), this.concurrency, async (batch) => {
       const ids = batch.map((m) => m.accountId);
-      // Unprocessed accounts that the check found in place: invited only if still invitable.
-      const inPlace = new Map<string, LiveMember>();
-      const failed = await this.call('CreateMembers', ids, () => this.api.createMembers(batch), inPlace);
-      const createdIds = ids.filter((id) => !failed.has(id));
-      this.summary.created += createdIds.filter((id) => !previouslyLive.has(id)).length;
-      if (!withInvite) {
-        if (this.statuses.createInvites) {
-          this.summary.invited += createdIds.length;
-        }
+      // Members read while checking unprocessed answers: their state is known already.
+      const known = new Map<string, LiveMember>();
+      let reported: LiveMember[] = [];
+      const failed = await this.call('CreateMembers', ids, async () => {
+        const result = await this.api.createMembers(batch);
+        reported = result.members;
+        return result.unprocessed;
+      }, known);
+      const created = ids.filter((id) => !failed.has(id));
+      reported.filter((m) => created.includes(m.accountId)).forEach((m) => known.set(m.accountId, m));
+      this.summary.created += created.filter((id) => !previouslyLive.has(id)).length;
+      this.checkCreated(created, known);
+      if (statuses.createInvites) {
+        // An account the answer does not report is counted as invited, as CreateMembers invites it.
+        this.summary.invited += created.filter((id) => {
+          const status = known.get(id)?.status;
+          return status === undefined || !statuses.accepted.includes(status);
+        }).length;
         return;
       }
-      const toInvite = createdIds.filter((id) => !inPlace.has(id) || invitable.includes(inPlace.get(id)!.status));
+      if (!withInvite || created.length === 0) {
+        return;
+      }
+      const unread = created.filter((id) => !known.has(id));
+      if (unread.length > 0) {
+        const { members: read, error } = await this.readMembers(unread);
+        read.forEach((member, id) => known.set(id, member));
+        if (error !== undefined) {
+          // Never invite blind: an unread account may be an organization account.
+          this.fail('GetMembers', unread.filter((id) => !known.has(id)).map((accountId) => ({ accountId, reason: error })));
+        }
+      }
+      const toInvite = created.filter((id) => known.has(id) && invitableAfterCreate.includes(known.get(id)!.status));
       if (toInvite.length > 0) {
+        // Not `+= await`: that reads the sum before the await and loses concurrent counts.
         const invited = await this.inviteBatch(toInvite);
         this.summary.invited += invited;
       }
     });
+  }
+
+  /**
+   * What CreateMembers (or the read after it) reports on processed accounts: a failed email
+   * verification is a failure with its reason; an accepted-but-disabled member is logged and
+   * counted, not a failure.
+   */
+  private checkCreated(created: readonly string[], known: ReadonlyMap<string, LiveMember>): void {
+    for (const id of created) {
+      const member = known.get(id);
+      if (!member) continue;
+      if (this.statuses.verificationFailed.includes(member.status)) {
+        this.fail('CreateMembers', [{
+          accountId: id,
+          reason: `email verification failed (${member.status}): the declared email is not the account's root email`,
+        }]);
+      } else if (this.statuses.disabled.includes(member.status)) {
+        this.summary.disabled++;
+        this.options.log.warn('member accepted but disabled', { accountId: id, status: member.status, disabledReason: member.disabledReason });
+      }
+    }
   }
 
   /** Remove accounts: disassociate the associated ones (GuardDuty), then delete. */
@@ -267,7 +328,7 @@ class Run {
   }
 
   reason(headline: string, epilogue?: string): string {
-    const pointer = this.options.logPointer ? ` Full list in the log (${this.options.logPointer}).` : '';
+    const pointer = this.options.requestId ? ` Full list in the log, request ${this.options.requestId}.` : '';
     return formatFailureReason(this.problems, {
       service: this.statuses.service,
       headline,
@@ -324,7 +385,14 @@ export async function reconcile(api: MemberApi, request: ReconcileRequest, optio
 
   const run = new Run(api, options);
   run.summary.unchanged = plan.unchanged.length;
-  const liveIds = new Set(live.map((m) => m.accountId));
+  const liveById = new Map(live.map((m) => [m.accountId, m]));
+  const liveIds = new Set(liveById.keys());
+  run.summary.disabled = plan.unchanged.filter((id) => api.statuses.disabled.includes(liveById.get(id)?.status ?? '')).length;
+  if (plan.keptDespiteEmail.length > 0) {
+    log.info('accepted members kept although their recorded email differs from the declared one', {
+      accounts: plan.keptDespiteEmail.map((id) => ({ accountId: id, status: liveById.get(id)?.status })),
+    });
+  }
 
   // Additions phase: records to replace, then creations (with invitations), then invitations.
   await run.disassociate(plan.additions.disassociate);

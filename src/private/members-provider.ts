@@ -2,6 +2,7 @@
  * One provider per stack, however many member constructs: the reconcile handler, its role, its
  * log group and the CDK Provider framework. Constructs ask it for the rights they need.
  */
+import { createHash } from 'crypto';
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -17,6 +18,18 @@ export const HANDLER_TIMEOUT = Duration.minutes(14);
 export const SERVICE_TIMEOUT = Duration.minutes(20);
 
 const PROVIDER_ID = 'SecurityMembersProvider';
+
+/**
+ * `<stack name>-SecurityMembers-<hash>`, within Lambda's 64 characters; stack names are unique
+ * per account and region. Undefined when the stack name is a token (CloudFormation names it).
+ */
+export function handlerFunctionName(stack: Stack): string | undefined {
+  if (Token.isUnresolved(stack.stackName)) {
+    return undefined;
+  }
+  const hash = createHash('sha256').update(stack.stackName).digest('hex').slice(0, 8);
+  return `${stack.stackName.slice(0, 38)}-SecurityMembers-${hash}`;
+}
 
 /** cdk-nag's rendering of a token in a finding ID (`<AWS::Region>`), or the plain value. */
 function nagText(value: string, pseudo: string): string {
@@ -41,7 +54,13 @@ export class MembersProvider extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_YEAR });
+    // The Provider framework ends every failure reason with `Logs: /aws/lambda/<handler name>`:
+    // naming the handler and its log group to match makes that the one, correct log pointer.
+    const functionName = handlerFunctionName(Stack.of(this));
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: functionName && `/aws/lambda/${functionName}`,
+      retention: logs.RetentionDays.ONE_YEAR,
+    });
 
     // Own roles with inline, scoped rights: no managed policies.
     this.role = new iam.Role(this, 'HandlerRole', {
@@ -51,6 +70,7 @@ export class MembersProvider extends Construct {
     logGroup.grantWrite(this.role);
 
     const handler = new ReconcileFunction(this, 'Handler', {
+      functionName,
       description: 'cdk-security-members: reconciles security service members',
       role: this.role,
       timeout: HANDLER_TIMEOUT,

@@ -10,6 +10,8 @@ export interface LiveMember {
   /** Recorded email; organization members may have none. */
   readonly email?: string;
   readonly status: string;
+  /** Why an accepted member does not contribute, when the service says (Detective `DisabledReason`). */
+  readonly disabledReason?: string;
 }
 
 /** How one service's members behave (each service folder defines its own). */
@@ -18,8 +20,13 @@ export interface MemberStatusModel {
   readonly service: string;
   /** Members one administrator (or target) may hold. */
   readonly quota: number;
-  /** Fully working members: kept even when the declared email differs. */
-  readonly enabled: readonly string[];
+  /**
+   * Members that accepted (working or suspended in the member account): kept whatever their
+   * recorded email, since recreating them would make them accept again.
+   */
+  readonly accepted: readonly string[];
+  /** Accepted members that do not contribute (e.g. the service is suspended in the member account). */
+  readonly disabled: readonly string[];
   /** Members that need nothing (invitation pending or accepted). */
   readonly settled: readonly string[];
   /** Existing members that InviteMembers can (re)invite. */
@@ -79,6 +86,8 @@ export interface Plan {
   readonly blocked: AccountProblem[];
   /** Declared accounts that are already where they should be. */
   readonly unchanged: string[];
+  /** Accepted members kept although their recorded email differs from the declared one (logged). */
+  readonly keptDespiteEmail: string[];
   /** Members when the additions phase is done, before removals: checked against the quota. */
   readonly peakMembers: number;
   readonly quota: number;
@@ -101,6 +110,7 @@ export function planMembers(input: PlanInput): Plan {
     removals: { disassociate: [], delete: [] },
     blocked: [],
     unchanged: [],
+    keptDespiteEmail: [],
     peakMembers: 0,
     quota: statuses.quota,
   };
@@ -112,7 +122,10 @@ export function planMembers(input: PlanInput): Plan {
       continue;
     }
     const emailDiffers = current.email !== undefined && current.email !== '' && !sameEmail(current.email, member.email);
-    if (emailDiffers && !has(statuses.enabled, current.status)) {
+    if (emailDiffers && has(statuses.accepted, current.status)) {
+      plan.keptDespiteEmail.push(member.accountId);
+      plan.unchanged.push(member.accountId);
+    } else if (emailDiffers) {
       // A wrong email never verifies: only a new record with the declared email helps.
       if (statuses.hasDisassociate && !has(statuses.unassociated, current.status)) {
         plan.additions.disassociate.push(member.accountId);

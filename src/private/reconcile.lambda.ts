@@ -5,7 +5,7 @@
  */
 import { AdaptiveRetryStrategy, AdaptiveRetryStrategyOptions, DefaultRateLimiter } from '@smithy/core/retry';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
-import { describeError, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
+import { describeError, emptySummary, ReconcileError, ReconcileOptions, ReconcileSummary, reconcile, removeDeclared } from './engine';
 import { jsonLogger, Logger } from './logger';
 import { RemovalMode } from './planner';
 import {
@@ -60,15 +60,20 @@ export function clientConfig() {
   };
 }
 
-const cachedClients = new Map<unknown, unknown>();
-
-/** Clients reused across invocations, one per client class. */
-export const defaultClients: ClientFactory = (client) => {
-  if (!cachedClients.has(client)) {
-    cachedClients.set(client, new client(clientConfig()));
-  }
-  return cachedClients.get(client) as InstanceType<typeof client>;
-};
+/**
+ * Clients for one invocation, one per client class. Fresh per invocation: a retry strategy's
+ * quota drained by a brownout in one invocation must not leave the next (say, the rollback
+ * that follows a failed update) with a single attempt per call.
+ */
+export function invocationClients(overrides: object = {}): ClientFactory {
+  const clients = new Map<unknown, unknown>();
+  return (client) => {
+    if (!clients.has(client)) {
+      clients.set(client, new client({ ...clientConfig(), ...overrides }));
+    }
+    return clients.get(client) as InstanceType<typeof client>;
+  };
+}
 
 export interface HandlerResponse {
   readonly PhysicalResourceId: string;
@@ -144,6 +149,10 @@ function readSettings(props: ReconcileProperties, adminAccount: string | undefin
   if (!strict) {
     return settings;
   }
+  const maxMessage = service.definition.messageMaxLength;
+  if (settings.message !== undefined && maxMessage !== undefined && settings.message.length > maxMessage) {
+    throw new ReconcileError(`Message: ${settings.message.length} characters, more than the ${maxMessage} ${service.definition.name} takes`);
+  }
   const seen = new Set<string>();
   let entries: string[];
   try {
@@ -180,10 +189,6 @@ function invitation(settings: Settings) {
   return { message: settings.message, disableEmailNotification: settings.disableEmailNotification };
 }
 
-function emptySummary(): ReconcileSummary {
-  return { created: 0, invited: 0, removed: 0, unchanged: 0, unprocessed: 0 };
-}
-
 function data(service: MemberService, target: string, summary: ReconcileSummary): Record<string, string | number> {
   return {
     [service.definition.target.attribute]: target,
@@ -192,13 +197,14 @@ function data(service: MemberService, target: string, summary: ReconcileSummary)
     Removed: summary.removed,
     Unchanged: summary.unchanged,
     Unprocessed: summary.unprocessed,
+    Disabled: summary.disabled,
   };
 }
 
 export async function handleEvent(
   event: CloudFormationCustomResourceEvent,
   context: Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'> | undefined,
-  clients: ClientFactory = defaultClients,
+  clients: ClientFactory = invocationClients(),
 ): Promise<HandlerResponse> {
   const props = event.ResourceProperties as unknown as ReconcileProperties;
   const adminAccount = context?.invokedFunctionArn?.split(':')[4];
@@ -215,7 +221,9 @@ export async function handleEvent(
     failOnUnprocessed: settings.failOnUnprocessed,
     log,
     deadline: context ? Date.now() + context.getRemainingTimeInMillis() - TIME_RESERVE_MS : undefined,
-    logPointer: [process.env.AWS_LAMBDA_LOG_GROUP_NAME, `request ${event.RequestId}`].filter(Boolean).join(', '),
+    // The Provider framework appends the log group (`Logs: /aws/lambda/<handler>`, the provider's
+    // log group by name); the request ID finds the entries in it.
+    requestId: event.RequestId,
   };
 
   if (event.RequestType === 'Delete') {
@@ -230,8 +238,8 @@ export async function handleEvent(
       const summary = await removeDeclared(api, settings.members, options);
       return { PhysicalResourceId: target, Data: data(settings.service, target, summary) };
     } catch (err) {
-      if (!(err instanceof ReconcileError) && settings.service.targetGone(err)) {
-        log.warn('detector or graph is gone: nothing to remove', { target, error: describeError(err) });
+      if (!(err instanceof ReconcileError) && await settings.service.targetGone(err, clients, target)) {
+        log.warn(`${settings.service.definition.target.noun} is gone: nothing to remove`, { target, error: describeError(err) });
         return { PhysicalResourceId: target, Data: data(settings.service, target, emptySummary()) };
       }
       throw err;

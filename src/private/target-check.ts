@@ -14,3 +14,14 @@ export function checkTarget(scope: Construct, service: ServiceDefinition, value:
     throw new Error(`${scope.node.path}: ${problem}`);
   }
 }
+
+/** Synth-time check of an invitation message against the service's limit (tokens pass). */
+export function checkMessage(scope: Construct, service: ServiceDefinition, prop: string, message: string | undefined): void {
+  const max = service.messageMaxLength;
+  if (message === undefined || Token.isUnresolved(message) || max === undefined) {
+    return;
+  }
+  if (message.length < 1 || message.length > max) {
+    throw new Error(`${scope.node.path}: ${prop} must be 1 to ${max} characters, got ${message.length}`);
+  }
+}

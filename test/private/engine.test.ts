@@ -1,5 +1,5 @@
 import { accountIds } from './fakes';
-import { chunk, MemberApi, reconcile, UnprocessedAccount } from '../../src/private/engine';
+import { chunk, CreateResult, MemberApi, reconcile, UnprocessedAccount } from '../../src/private/engine';
 import { Logger } from '../../src/private/logger';
 import { LiveMember } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
@@ -24,9 +24,9 @@ class SlowApi implements MemberApi {
 
   listMembers = () => this.step(() => [...this.members.values()]);
   getMembers = (ids: string[]) => this.step(() => ids.map((id) => this.members.get(id)!).filter(Boolean));
-  createMembers = (ms: MemberDeclaration[]) => this.step((): UnprocessedAccount[] => {
+  createMembers = (ms: MemberDeclaration[]) => this.step((): CreateResult => {
     ms.forEach((m) => this.members.set(m.accountId, { accountId: m.accountId, email: m.email, status: 'Created' }));
-    return [];
+    return { unprocessed: [], members: [] };
   });
   inviteMembers = (ids: string[]) => this.step((): UnprocessedAccount[] => {
     ids.forEach((id) => this.members.set(id, { ...this.members.get(id)!, status: 'Invited' }));

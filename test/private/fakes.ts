@@ -30,6 +30,16 @@ abstract class FakeService {
   readonly failures = new Map<string, Error[]>();
   /** Operations whose effect is applied but whose answer reports every account unprocessed (a retried call after a lost response). */
   readonly reportAppliedAsUnprocessed = new Set<string>();
+  /** Accounts' root emails: an invitation to another address fails verification. */
+  readonly rootEmails = new Map<string, string>();
+  /** Invitations sent to organization accounts (there must be none). */
+  readonly invitesToOrganization: string[] = [];
+
+  /** Whether an invitation to `email` fails verification for this account. */
+  protected wrongRootEmail(accountId: string, email: string): boolean {
+    const root = this.rootEmails.get(accountId);
+    return root !== undefined && root.toLowerCase() !== email.toLowerCase();
+  }
 
   protected record(operation: string, accounts: string[]) {
     this.calls.push({ operation, accounts });
@@ -80,6 +90,11 @@ export class FakeGuardDuty extends FakeService {
     m.on(guardduty.ListDetectorsCommand).callsFake(() => {
       this.record('ListDetectors', []);
       return { DetectorIds: this.detectorIds };
+    });
+    m.on(guardduty.GetDetectorCommand).callsFake((input: guardduty.GetDetectorCommandInput) => {
+      this.record('GetDetector', []);
+      this.checkDetector(input.DetectorId);
+      return { Status: 'ENABLED', ServiceRole: 'arn:aws:iam::999999999999:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty' };
     });
     m.on(guardduty.ListMembersCommand).callsFake((input: guardduty.ListMembersCommandInput) => {
       this.checkDetector(input.DetectorId);
@@ -133,6 +148,9 @@ export class FakeGuardDuty extends FakeService {
       const unprocessed: guardduty.UnprocessedAccount[] = [];
       for (const id of this.checkBatch(input.AccountIds)) {
         const member = this.members.get(id);
+        if (this.organization.has(id)) {
+          this.invitesToOrganization.push(id);
+        }
         if (!member) {
           unprocessed.push({ AccountId: id, Result: 'not a member' });
         } else if (member.status === 'Invited' || member.status === 'Enabled') {
@@ -140,7 +158,7 @@ export class FakeGuardDuty extends FakeService {
         } else if (this.organization.has(id)) {
           unprocessed.push({ AccountId: id, Result: 'organization accounts cannot be invited' });
         } else {
-          member.status = 'Invited';
+          member.status = this.wrongRootEmail(id, member.email) ? 'EmailVerificationFailed' : 'Invited';
         }
       }
       return { UnprocessedAccounts: unprocessed };
@@ -201,6 +219,8 @@ export const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456
 
 export class FakeDetective extends FakeService {
   graphArns = [GRAPH_ARN];
+  /** Organization accounts enabled but not contributing, with Detective's DisabledReason. */
+  readonly disabledReason = new Map<string, detective.MemberDisabledReason>();
   readonly mock: AwsClientStub<detective.DetectiveClient>;
 
   constructor() {
@@ -241,6 +261,7 @@ export class FakeDetective extends FakeService {
         throw serviceError('ServiceQuotaExceededException', 'This request cannot be completed because it would exceed the member account quota');
       }
       const unprocessed: detective.UnprocessedAccount[] = [];
+      const created: detective.MemberDetail[] = [];
       for (const a of accounts) {
         const id = a.AccountId!;
         if (this.boundElsewhere.has(id)) {
@@ -248,13 +269,15 @@ export class FakeDetective extends FakeService {
         } else if (this.members.has(id)) {
           unprocessed.push({ AccountId: id, Reason: 'Account is already a member' });
         } else {
-          this.add(id, this.organization.has(id) ? 'ENABLED' : 'INVITED', a.EmailAddress!);
+          this.add(id, this.createdStatus(id, a.EmailAddress!), a.EmailAddress!);
+          created.push(this.wire(this.members.get(id)!));
           if (this.reportAppliedAsUnprocessed.has('CreateMembers')) {
             unprocessed.push({ AccountId: id, Reason: 'Account is already a member' });
           }
         }
       }
-      return { Members: [], UnprocessedAccounts: unprocessed };
+      // As the service does: processed accounts come back in Members, whatever their state.
+      return { Members: created, UnprocessedAccounts: unprocessed };
     });
     m.on(detective.DeleteMembersCommand).callsFake((input: detective.DeleteMembersCommandInput) => {
       this.checkGraph(input.GraphArn);
@@ -272,11 +295,19 @@ export class FakeDetective extends FakeService {
     });
   }
 
+  private createdStatus(id: string, email: string): string {
+    if (this.organization.has(id)) {
+      return this.disabledReason.has(id) ? 'ACCEPTED_BUT_DISABLED' : 'ENABLED';
+    }
+    return this.wrongRootEmail(id, email) ? 'VERIFICATION_FAILED' : 'INVITED';
+  }
+
   private wire(x: FakeMember): detective.MemberDetail {
     return {
       AccountId: x.accountId,
       EmailAddress: x.email,
       Status: x.status as detective.MemberStatus,
+      DisabledReason: x.status === 'ACCEPTED_BUT_DISABLED' ? this.disabledReason.get(x.accountId) : undefined,
       GraphArn: this.graphArns[0],
       InvitationType: this.organization.has(x.accountId) ? 'ORGANIZATION' : 'INVITATION',
     };

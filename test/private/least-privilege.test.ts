@@ -109,7 +109,7 @@ test('the handler imports exactly the member and discovery operations of both se
   // A readable anchor for reviewers; the policy tests below use the derived set itself.
   expect([...actionsCalledByHandler()].sort()).toEqual([
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
-    'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetMembers', 'guardduty:InviteMembers',
+    'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers',
   ]);
 });

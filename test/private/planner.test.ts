@@ -57,6 +57,7 @@ describe('GuardDuty plan', () => {
       { desired: [m(A, 'right@example.com')], live: [live(A, 'EmailVerificationFailed', 'wrong@example.com')] },
       { deleteFirst: [A], create: [A] }],
     ['email differs, Enabled: kept as it is', { desired: [m(A, 'new@example.com')], live: [live(A, 'Enabled', 'old@example.com')] }, { unchanged: [A] }],
+    ['email differs, Disabled (accepted): kept as it is', { desired: [m(A, 'new@example.com')], live: [live(A, 'Disabled', 'old@example.com')] }, { unchanged: [A] }],
     ['email differs only in case: nothing', { desired: [m(A, 'Root@Example.com')], live: [live(A, 'Invited', 'root@example.com')] }, { unchanged: [A] }],
     ['organization member without recorded email: nothing', { desired: [m(A)], live: [live(A, 'Enabled', '')] }, { unchanged: [A] }],
     ['same email, EmailVerificationFailed: blocked', { desired: [m(A)], live: [live(A, 'EmailVerificationFailed')] }, { blocked: [A] }],
@@ -73,6 +74,11 @@ describe('GuardDuty plan', () => {
     ['previous list repeats an account: removed once', { previous: [m(A), m(A)], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
   ])('%s', (_name, input, expected) => {
     expect(summary(plan(GUARDDUTY_STATUSES, input))).toEqual({ ...none, ...expected });
+  });
+
+  test('accepted members kept despite their email are listed for the log', () => {
+    const p = plan(GUARDDUTY_STATUSES, { desired: [m(A, 'new@example.com'), m(B)], live: [live(A, 'Disabled', 'old@example.com'), live(B, 'Enabled')] });
+    expect(p.keptDespiteEmail).toEqual([A]);
   });
 
   test('create carries the declared email', () => {
@@ -138,6 +144,7 @@ describe('Detective plan', () => {
       { desired: [m(A, 'new@example.com')], live: [live(A, 'INVITED', 'old@example.com')] },
       { deleteFirst: [A], create: [A] }],
     ['email differs, ENABLED: kept', { desired: [m(A, 'new@example.com')], live: [live(A, 'ENABLED', 'old@example.com')] }, { unchanged: [A] }],
+    ['email differs, ACCEPTED_BUT_DISABLED: kept', { desired: [m(A, 'new@example.com')], live: [live(A, 'ACCEPTED_BUT_DISABLED', 'old@example.com')] }, { unchanged: [A] }],
     ['previously declared, dropped: DeleteMembers, never disassociate', { previous: [m(A)], live: [live(A, 'ENABLED')] }, { delete: [A] }],
     ['previously declared, dropped, DISASSOCIATE mode still deletes (Detective has no disassociate)',
       { previous: [m(A)], live: [live(A, 'INVITED')], removal: 'DISASSOCIATE' }, { delete: [A] }],

@@ -30,7 +30,7 @@ test('create: CreateMembers invites by itself, message passed through', async ()
   const response = await create(ids, { Message: 'Join us', DisableEmailNotification: 'true' });
   expect(response).toEqual({
     PhysicalResourceId: GRAPH_ARN,
-    Data: { GraphArn: GRAPH_ARN, Created: 3, Invited: 3, Removed: 0, Unchanged: 0, Unprocessed: 0 },
+    Data: { GraphArn: GRAPH_ARN, Created: 3, Invited: 3, Removed: 0, Unchanged: 0, Unprocessed: 0, Disabled: 0 },
   });
   expect(dt.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'INVITED'])));
   expect(dt.sequence()).toEqual(['ListMembers', 'CreateMembers']);
@@ -38,11 +38,44 @@ test('create: CreateMembers invites by itself, message passed through', async ()
   expect(input).toMatchObject({ GraphArn: GRAPH_ARN, Message: 'Join us', DisableEmailNotification: true });
 });
 
-test('organization and invited accounts mixed', async () => {
+test('organization and invited accounts mixed: only the invited ones count as invited', async () => {
   const [org, invited] = accountIds(2);
   dt.organization.add(org);
-  await create([org, invited]);
+  const response = await create([org, invited]);
   expect(dt.state()).toEqual({ [org]: 'ENABLED', [invited]: 'INVITED' });
+  expect(response.Data).toMatchObject({ Created: 2, Invited: 1 });
+});
+
+test('CreateMembers reporting VERIFICATION_FAILED in Members fails the deployment with the reason; the create is undone', async () => {
+  const [a, wrong] = accountIds(2);
+  dt.rootEmails.set(wrong, 'the-real-root@example.com');
+  await expect(create([a, wrong])).rejects.toThrow(
+    `Detective: 1 account of 2 declared could not be brought to the declared state. CreateMembers, 1 account: "email verification failed (VERIFICATION_FAILED): the declared email is not the account's root email" (${wrong});`,
+  );
+  expect(dt.state()).toEqual({});
+});
+
+test('organization accounts accepted but disabled: not a failure, logged with DisabledReason, counted in Disabled', async () => {
+  const logs: string[] = [];
+  jest.spyOn(console, 'warn').mockImplementation((entry: unknown) => logs.push(JSON.stringify(entry)));
+  const [org, disabled] = accountIds(2);
+  dt.organization.add(org);
+  dt.organization.add(disabled);
+  dt.disabledReason.set(disabled, 'VOLUME_UNKNOWN');
+  const response = await create([org, disabled]);
+  expect(dt.state()).toEqual({ [org]: 'ENABLED', [disabled]: 'ACCEPTED_BUT_DISABLED' });
+  expect(response.Data).toMatchObject({ Created: 2, Invited: 0, Disabled: 1, Unprocessed: 0 });
+  expect(logs.some((l) => l.includes('accepted but disabled') && l.includes(disabled) && l.includes('VOLUME_UNKNOWN'))).toBe(true);
+  // The next deployment counts it again, from live state.
+  expect((await update([org, disabled], [org, disabled])).Data).toMatchObject({ Unchanged: 2, Disabled: 1 });
+});
+
+test('an ACCEPTED_BUT_DISABLED member whose recorded email differs is kept (recreating it would make it accept again)', async () => {
+  const [a] = accountIds(1);
+  dt.add(a, 'ACCEPTED_BUT_DISABLED', 'old@example.com');
+  await update([a], [a]);
+  expect(dt.sequence()).toEqual(['ListMembers']);
+  expect(dt.members.get(a)).toMatchObject({ status: 'ACCEPTED_BUT_DISABLED', email: 'old@example.com' });
 });
 
 test('discovers the graph with ListGraphs when none is given', async () => {

@@ -52,10 +52,11 @@ describe('create', () => {
     const response = await create(ids);
 
     expect(response.PhysicalResourceId).toBe(DETECTOR);
-    expect(response.Data).toEqual({ DetectorId: DETECTOR, Created: 3, Invited: 3, Removed: 0, Unchanged: 0, Unprocessed: 0 });
+    expect(response.Data).toEqual({ DetectorId: DETECTOR, Created: 3, Invited: 3, Removed: 0, Unchanged: 0, Unprocessed: 0, Disabled: 0 });
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
-    // No GetMembers: every answer was processed, so there is nothing to check.
-    expect(gd.sequence()).toEqual(['ListMembers', 'CreateMembers', 'InviteMembers']);
+    // One read of the created batch tells which accounts CreateMembers left to invite.
+    expect(gd.sequence()).toEqual(['ListMembers', 'CreateMembers', 'GetMembers', 'InviteMembers']);
+    expect(gd.callsOf('GetMembers')).toHaveLength(1);
   });
 
   test('passes the invitation message and email setting through', async () => {
@@ -75,16 +76,35 @@ describe('create', () => {
     await expect(create(accountIds(1), { DetectorId: undefined })).rejects.toThrow(/ListDetectors found 0 detectors.*pass detectorId/);
   });
 
-  test('organization accounts are enabled by CreateMembers; their refused invitation is checked, not counted', async () => {
+  test('organization accounts are enabled by CreateMembers and never invited: one read of the batch tells them apart', async () => {
     const [org, invited] = accountIds(2);
     gd.organization.add(org);
     const response = await create([org, invited]);
     expect(gd.state()).toEqual({ [org]: 'Enabled', [invited]: 'Invited' });
-    // The batch is invited whole; InviteMembers refuses the organization account and the
-    // unprocessed check reads only that one account, finds it Enabled, and accepts it.
-    expect(gd.callsOf('InviteMembers').flatMap((c) => c.accounts)).toEqual([org, invited]);
-    expect(gd.callsOf('GetMembers').flatMap((c) => c.accounts)).toEqual([org]);
+    expect(gd.callsOf('GetMembers').flatMap((c) => c.accounts)).toEqual([org, invited]);
+    expect(gd.callsOf('InviteMembers').flatMap((c) => c.accounts)).toEqual([invited]);
+    expect(gd.invitesToOrganization).toEqual([]);
     expect(response.Data).toMatchObject({ Created: 2, Invited: 1, Unprocessed: 0 });
+  });
+
+  test('a batch of organization accounts only costs CreateMembers and one GetMembers', async () => {
+    const ids = accountIds(50);
+    ids.forEach((id) => gd.organization.add(id));
+    await create(ids);
+    expect(gd.sequence()).toEqual(['ListMembers', 'CreateMembers', 'GetMembers']);
+    expect(gd.invitesToOrganization).toEqual([]);
+  });
+
+  test('when the read after CreateMembers fails, nothing is invited blind and the accounts fail with the reason', async () => {
+    const ids = accountIds(2);
+    gd.failNext('GetMembers', serviceError('InternalServerErrorException', 'Internal error'));
+    await expect(create(ids)).rejects.toThrow(/GetMembers, 2 accounts: "InternalServerErrorException: Internal error"/);
+    expect(gd.callsOf('InviteMembers')).toHaveLength(0);
+  });
+
+  test('an invitation message over 1,000 characters is refused before any call', async () => {
+    await expect(create(accountIds(1), { Message: 'x'.repeat(1001) })).rejects.toThrow('Message: 1001 characters, more than the 1000 GuardDuty takes');
+    expect(gd.calls).toEqual([]);
   });
 
   test('invite off: members stay Created', async () => {
@@ -219,8 +239,8 @@ describe('update', () => {
     const response = await update([a, d], [a, b, c]);
 
     expect(gd.state()).toEqual({ [a]: 'Enabled', [d]: 'Invited', 999999999990: 'Enabled' });
-    expect(gd.sequence()).toEqual(['ListMembers', 'CreateMembers', 'InviteMembers', 'DisassociateMembers', 'DeleteMembers']);
-    expect(response.Data).toEqual({ DetectorId: DETECTOR, Created: 1, Invited: 1, Removed: 2, Unchanged: 1, Unprocessed: 0 });
+    expect(gd.sequence()).toEqual(['ListMembers', 'CreateMembers', 'GetMembers', 'InviteMembers', 'DisassociateMembers', 'DeleteMembers']);
+    expect(response.Data).toEqual({ DetectorId: DETECTOR, Created: 1, Invited: 1, Removed: 2, Unchanged: 1, Unprocessed: 0, Disabled: 0 });
   });
 
   test('DISASSOCIATE keeps the member details of removed accounts', async () => {
@@ -243,7 +263,17 @@ describe('update', () => {
     gd.add(a, 'EmailVerificationFailed', 'wrong@example.com');
     await update([a], [a]);
     expect(gd.members.get(a)).toMatchObject({ email: `${a}@example.com`, status: 'Invited' });
-    expect(gd.sequence()).toEqual(['ListMembers', 'DeleteMembers', 'CreateMembers', 'InviteMembers']);
+    expect(gd.sequence()).toEqual(['ListMembers', 'DeleteMembers', 'CreateMembers', 'GetMembers', 'InviteMembers']);
+  });
+
+  test.each(['Enabled', 'Disabled'])('an accepted member (%s) whose recorded email differs is kept, and the difference logged', async (status) => {
+    const [a] = accountIds(1);
+    gd.add(a, status, 'old-address@example.com');
+    const response = await update([a], [a]);
+    expect(gd.state()).toEqual({ [a]: status });
+    expect(gd.sequence()).toEqual(['ListMembers']);
+    expect(response.Data).toMatchObject({ Unchanged: 1, Disabled: status === 'Disabled' ? 1 : 0 });
+    expect(logs.some((l) => l.includes('recorded email differs') && l.includes(a))).toBe(true);
   });
 
   test('a member whose verification failed with the declared email is reported, not retried', async () => {
@@ -320,7 +350,24 @@ describe('delete', () => {
     gd.detectorIds = [];
     const response = await run(cfnEvent('Delete', props(accountIds(2)), { physicalId: DETECTOR }));
     expect(response.PhysicalResourceId).toBe(DETECTOR);
-    expect(logs.some((l) => l.includes('detector or graph is gone'))).toBe(true);
+    // GetDetector confirms it: BadRequestException alone is GuardDuty's answer to any bad input.
+    expect(gd.sequence()).toEqual(['GetDetector']);
+    expect(logs.some((l) => l.includes('detector is gone'))).toBe(true);
+  });
+
+  test('any other refusal of ListMembers fails the delete with the reason, while the detector exists', async () => {
+    const [a] = accountIds(1);
+    gd.add(a, 'Enabled');
+    gd.failNext('ListMembers', serviceError('BadRequestException', 'The request is rejected because an invalid or out-of-range value is specified.'));
+    await expect(run(cfnEvent('Delete', props([a]), { physicalId: DETECTOR }))).rejects.toThrow('The request is rejected because an invalid or out-of-range value is specified.');
+    expect(gd.sequence()).toEqual(['ListMembers', 'GetDetector']);
+    expect(gd.state()).toEqual({ [a]: 'Enabled' });
+  });
+
+  test('access denied on delete is a failure, not a gone detector', async () => {
+    gd.failNext('ListMembers', serviceError('AccessDeniedException', 'User is not authorized to perform guardduty:ListMembers'));
+    await expect(run(cfnEvent('Delete', props(accountIds(1)), { physicalId: DETECTOR }))).rejects.toThrow(/not authorized/);
+    expect(gd.callsOf('GetDetector')).toHaveLength(0);
   });
 
   test('members already gone is success', async () => {

@@ -3,10 +3,10 @@
  * middleware (no send() mock) over a scripted HTTP handler.
  */
 import { DetectiveClient } from '@aws-sdk/client-detective';
-import { GuardDutyClient } from '@aws-sdk/client-guardduty';
+import { GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
 import { HttpResponse } from '@smithy/core/protocols';
 import { cfnEvent, clientsOf, GRAPH_ARN, lambdaContext } from './fakes';
-import { clientConfig, handleEvent, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS } from '../../src/private/reconcile.lambda';
+import { clientConfig, handleEvent, handler as lambdaHandler, invocationClients, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS } from '../../src/private/reconcile.lambda';
 
 interface Scripted {
   readonly status: number;
@@ -75,6 +75,7 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
   const { seen, handler } = scriptedHandler({
     'GET /detector/d1/member': [throttled, throttled, { status: 200, body: { members: [] } }],
     'POST /detector/d1/member': [unavailable, { status: 200, body: { unprocessedAccounts: [] } }],
+    'POST /detector/d1/member/get': [throttled, { status: 200, body: { members: [{ accountId: ACCOUNT, email: 'a@example.com', relationshipStatus: 'Created' }] } }],
     'POST /detector/d1/member/invite': [throttled, { status: 200, body: { unprocessedAccounts: [] } }],
   });
   const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
@@ -86,6 +87,7 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
   expect(seen).toEqual([
     'GET /detector/d1/member', 'GET /detector/d1/member', 'GET /detector/d1/member',
     'POST /detector/d1/member', 'POST /detector/d1/member',
+    'POST /detector/d1/member/get', 'POST /detector/d1/member/get',
     'POST /detector/d1/member/invite', 'POST /detector/d1/member/invite',
   ]);
 }, 30_000);
@@ -116,4 +118,40 @@ test('a client error (400) is not retried and ends as a reason naming operation 
   await expect(handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients))
     .rejects.toThrow(`CreateMembers, 1 account: "BadRequestException: The request is rejected because an invalid or out-of-range value is specified." (${ACCOUNT})`);
   expect(seen.filter((s) => s === 'POST /detector/d1/member')).toHaveLength(1);
+});
+
+describe('retry quota across invocations', () => {
+  const unavailable = { status: 503, errorType: 'InternalServerErrorException', body: { message: 'Internal error' } };
+
+  async function attemptsOfOneCall(client: GuardDutyClient, seen: string[]): Promise<number> {
+    const before = seen.length;
+    await client.send(new ListDetectorsCommand({})).catch(() => undefined);
+    return seen.length - before;
+  }
+
+  test('a brownout drains one client\'s retry quota; the next invocation\'s clients get their full attempts', async () => {
+    jest.spyOn(Math, 'random').mockReturnValue(0); // no backoff delay in this test
+    const { seen, handler } = scriptedHandler({ 'GET /detector': [unavailable] });
+    const brownout = invocationClients({ ...clientOptions, requestHandler: handler })(GuardDutyClient);
+    const attempts: number[] = [];
+    for (let i = 0; i < 15; i++) attempts.push(await attemptsOfOneCall(brownout, seen));
+    expect(attempts[0]).toBe(MAX_ATTEMPTS);
+    // The SDK's retry quota (shared by every call of one client) is spent: later calls get one attempt.
+    expect(attempts[attempts.length - 1]).toBe(1);
+
+    const next = invocationClients({ ...clientOptions, requestHandler: handler })(GuardDutyClient);
+    expect(await attemptsOfOneCall(next, seen)).toBe(MAX_ATTEMPTS);
+  });
+
+  test('the Lambda entry point builds new clients for every invocation', async () => {
+    const instances = new Set<unknown>();
+    jest.spyOn(GuardDutyClient.prototype, 'send').mockImplementation(function (this: GuardDutyClient) {
+      instances.add(this);
+      return Promise.resolve({ Members: [] }) as never;
+    });
+    const event = cfnEvent('Delete', { Service: 'GuardDuty', DetectorId: 'd1', Members: [] }, { physicalId: 'd1' });
+    await lambdaHandler(event, lambdaContext as never);
+    await lambdaHandler(event, lambdaContext as never);
+    expect(instances.size).toBe(2);
+  });
 });

@@ -26,8 +26,11 @@ export interface MemberService {
   /** False for physical IDs that cannot be a target (e.g. the Provider framework's marker after a failed create). */
   isTarget(physicalId: string): boolean;
   memberApi(clients: ClientFactory, target: string, invitation: Invitation): MemberApi;
-  /** Whether an error from reading the members means the target no longer exists. */
-  targetGone(err: unknown): boolean;
+  /**
+   * Whether an error from reading the members means the target no longer exists, told apart
+   * from other refusals precisely (the service's exact error, or a read of the target itself).
+   */
+  targetGone(err: unknown, clients: ClientFactory, target: string): Promise<boolean>;
 }
 
 /** The region's one target, found with the service's List call. */

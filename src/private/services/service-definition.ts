@@ -35,6 +35,8 @@ export interface ServiceDefinition {
   readonly memberActions: readonly string[];
   /** Actions that find the target when none is named; they support no resource-level permissions. */
   readonly discoveryActions: readonly string[];
+  /** The longest invitation message the service takes, when it takes one. */
+  readonly messageMaxLength?: number;
   /** Members one administrator (or target) may hold. */
   readonly quota: number;
   /** `per administrator account`, `per behavior graph`. */

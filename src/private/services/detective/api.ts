@@ -9,7 +9,7 @@ import {
   paginateListMembers,
   UnprocessedAccount as DetectiveUnprocessed,
 } from '@aws-sdk/client-detective';
-import { MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
+import { CreateResult, MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
 import { LiveMember } from '../../planner';
 import { MemberDeclaration } from '../../properties';
 import { discoverOne, errorName, Invitation, MemberService } from '../member-service';
@@ -24,7 +24,7 @@ function unprocessed(list: DetectiveUnprocessed[] | undefined): UnprocessedAccou
 }
 
 function liveMember(m: MemberDetail): LiveMember {
-  return { accountId: m.AccountId!, email: m.EmailAddress, status: m.Status ?? '' };
+  return { accountId: m.AccountId!, email: m.EmailAddress, status: m.Status ?? '', disabledReason: m.DisabledReason };
 }
 
 export class DetectiveMemberApi implements MemberApi {
@@ -49,15 +49,18 @@ export class DetectiveMemberApi implements MemberApi {
     return (out.MemberDetails ?? []).map(liveMember);
   }
 
-  /** Detective's CreateMembers sends the invitations itself (and enables organization accounts). */
-  async createMembers(members: MemberDeclaration[]): Promise<UnprocessedAccount[]> {
+  /**
+   * Detective's CreateMembers sends the invitations itself (and enables organization accounts);
+   * its `Members` carry each processed account's state, which may be a failure.
+   */
+  async createMembers(members: MemberDeclaration[]): Promise<CreateResult> {
     const out = await this.client.send(new CreateMembersCommand({
       GraphArn: this.graphArn,
       Accounts: members.map((m) => ({ AccountId: m.accountId, EmailAddress: m.email })),
       Message: this.invitation.message,
       DisableEmailNotification: this.invitation.disableEmailNotification,
     }));
-    return unprocessed(out.UnprocessedAccounts);
+    return { unprocessed: unprocessed(out.UnprocessedAccounts), members: (out.Members ?? []).map(liveMember) };
   }
 
   async inviteMembers(): Promise<UnprocessedAccount[]> {
@@ -98,5 +101,6 @@ export const detective: MemberService = {
   },
   isTarget: (physicalId) => GRAPH_ARN_PATTERN.test(physicalId),
   memberApi: (clients, graphArn, invitation) => new DetectiveMemberApi(clients(DetectiveClient), graphArn, invitation),
-  targetGone: (err) => errorName(err) === 'ResourceNotFoundException',
+  // Detective answers a missing graph with its own exception.
+  targetGone: async (err) => errorName(err) === 'ResourceNotFoundException',
 };

@@ -2,8 +2,6 @@
 import { ServiceDefinition } from '../service-definition';
 
 export const GRAPH_ARN_PATTERN = /^arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[abcdef\d]{32}?$/;
-/** CreateMembers' invitation message. */
-export const MESSAGE_MAX_LENGTH = 1000;
 
 export const DETECTIVE: ServiceDefinition = {
   name: 'Detective',
@@ -25,6 +23,8 @@ export const DETECTIVE: ServiceDefinition = {
     'detective:ListMembers',
   ],
   discoveryActions: ['detective:ListGraphs'],
+  // CreateMembers' Message: 1 to 1,000 characters.
+  messageMaxLength: 1000,
   quota: 1_200,
   quotaUnit: 'per behavior graph',
   checkTarget: (graphArn, env) => {

@@ -5,7 +5,8 @@ import { MemberStatusModel } from '../../planner';
 export const DETECTIVE_STATUSES: MemberStatusModel = {
   service: DETECTIVE.name,
   quota: DETECTIVE.quota,
-  enabled: ['ENABLED'],
+  accepted: ['ENABLED', 'ACCEPTED_BUT_DISABLED'],
+  disabled: ['ACCEPTED_BUT_DISABLED'],
   settled: ['INVITED', 'VERIFICATION_IN_PROGRESS', 'ENABLED', 'ACCEPTED_BUT_DISABLED'],
   invitable: [],
   recreatable: [],

@@ -3,6 +3,7 @@ import {
   CreateMembersCommand,
   DeleteMembersCommand,
   DisassociateMembersCommand,
+  GetDetectorCommand,
   GetMembersCommand,
   GuardDutyClient,
   InviteMembersCommand,
@@ -10,7 +11,7 @@ import {
   paginateListMembers,
   UnprocessedAccount as GuardDutyUnprocessed,
 } from '@aws-sdk/client-guardduty';
-import { MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
+import { CreateResult, MemberApi, ReconcileError, UnprocessedAccount } from '../../engine';
 import { LiveMember } from '../../planner';
 import { MemberDeclaration } from '../../properties';
 import { ClientFactory, discoverOne, errorName, Invitation, MemberService } from '../member-service';
@@ -52,12 +53,13 @@ export class GuardDutyMemberApi implements MemberApi {
     return (out.Members ?? []).map((m) => ({ accountId: m.AccountId!, email: m.Email, status: m.RelationshipStatus ?? '' }));
   }
 
-  async createMembers(members: MemberDeclaration[]): Promise<UnprocessedAccount[]> {
+  /** GuardDuty's answer names unprocessed accounts only; the engine reads the others' state back. */
+  async createMembers(members: MemberDeclaration[]): Promise<CreateResult> {
     const out = await this.client.send(new CreateMembersCommand({
       DetectorId: this.detectorId,
       AccountDetails: members.map((m) => ({ AccountId: m.accountId, Email: m.email })),
     }));
-    return unprocessed(out.UnprocessedAccounts);
+    return { unprocessed: unprocessed(out.UnprocessedAccounts), members: [] };
   }
 
   async inviteMembers(accountIds: string[]): Promise<UnprocessedAccount[]> {
@@ -105,5 +107,16 @@ export const guardDuty: MemberService = {
   },
   isTarget: () => true,
   memberApi: (clients: ClientFactory, detectorId, invitation) => new GuardDutyMemberApi(clients(GuardDutyClient), detectorId, invitation),
-  targetGone: (err) => errorName(err) === 'BadRequestException' || errorName(err) === 'ResourceNotFoundException',
+  async targetGone(err, clients, detectorId) {
+    // BadRequestException is GuardDuty's answer to any bad input, so ask the detector itself.
+    if (errorName(err) !== 'BadRequestException') {
+      return false;
+    }
+    try {
+      await clients(GuardDutyClient).send(new GetDetectorCommand({ DetectorId: detectorId }));
+      return false;
+    } catch (getErr) {
+      return errorName(getErr) === 'BadRequestException';
+    }
+  },
 };

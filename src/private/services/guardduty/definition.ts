@@ -20,11 +20,17 @@ export const GUARDDUTY: ServiceDefinition = {
     'guardduty:CreateMembers',
     'guardduty:DeleteMembers',
     'guardduty:DisassociateMembers',
+    // Tells a deleted detector from other refusals on Delete.
+    'guardduty:GetDetector',
     'guardduty:GetMembers',
     'guardduty:InviteMembers',
     'guardduty:ListMembers',
   ],
   discoveryActions: ['guardduty:ListDetectors'],
+  // GuardDuty documents no limit for InviteMembers' message; 1,000 characters, as Detective
+  // documents for the same invitation email, keeps a runaway value (a whole file read into the
+  // prop) out of every member's inbox.
+  messageMaxLength: 1000,
   quota: 50_000,
   quotaUnit: 'per administrator account',
   checkTarget: (detectorId) => {

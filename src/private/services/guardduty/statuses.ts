@@ -5,7 +5,8 @@ import { MemberStatusModel } from '../../planner';
 export const GUARDDUTY_STATUSES: MemberStatusModel = {
   service: GUARDDUTY.name,
   quota: GUARDDUTY.quota,
-  enabled: ['Enabled'],
+  accepted: ['Enabled', 'Disabled'],
+  disabled: ['Disabled'],
   settled: ['Invited', 'Enabled', 'Disabled', 'EmailVerificationInProgress'],
   invitable: ['Created', 'Resigned'],
   recreatable: ['Removed'],
