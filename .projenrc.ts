@@ -85,7 +85,7 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
 project.eslint?.addOverride({
-  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'bench/**/*.ts'],
+  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/deployment.ts', 'src/private/stacks.ts', 'src/private/ledger/store.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
@@ -98,7 +98,10 @@ project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
 // The handler, planner, engine and service adapters run only inside the bundled handler in
 // assets/; their compiled copies in lib/ would be dead code in the package.
-for (const handlerOnly of ['reconcile.lambda', 'engine', 'planner', 'report', 'logger', 'services/member-service', 'services/registry', 'services/*/api', 'services/*/statuses']) {
+for (const handlerOnly of [
+  'reconcile.lambda', 'deployment', 'engine', 'planner', 'report', 'logger', 'settings', 'stacks', 'ledger/ledger', 'ledger/store',
+  'services/member-service', 'services/registry', 'services/*/api', 'services/*/statuses',
+]) {
   project.addPackageIgnore(`/lib/private/${handlerOnly}.*`);
 }
 

@@ -14,7 +14,7 @@ const required = [
   'node_modules/fflate/package.json',
 ];
 const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^node_modules\/fflate\//];
-const forbidden = [/^lib\/private\/(reconcile\.lambda|engine|planner|report|logger|services\/(member-service|registry|[^/]+\/(api|statuses)))\./];
+const forbidden = [/^lib\/private\/(reconcile\.lambda|deployment|engine|planner|report|logger|settings|stacks|ledger\/(ledger|store)|services\/(member-service|registry|[^/]+\/(api|statuses)))\./];
 
 const problems = [
   ...required.filter((f) => !files.includes(f)).map((f) => `missing: ${f}`),

@@ -1,12 +1,9 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
-import { DeclaredMembers } from './private/declared-members';
-import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
-import { ReconcileProperties } from './private/properties';
-import { checkRemovalPolicy } from './private/removal-policy';
+import { MembersResource } from './private/members-resource';
 import { DETECTIVE } from './private/services/detective/definition';
-import { checkMessage, checkTarget } from './private/target-check';
+import { checkMessage } from './private/target-check';
 
 /**
  * Properties of {@link DetectiveGraphMembers}.
@@ -42,11 +39,22 @@ export interface DetectiveGraphMembersProps {
 
   /**
    * What happens to the members when this resource leaves the stack or the stack is deleted.
-   * `DESTROY` removes the declared members from the graph; `RETAIN` leaves them.
+   * `DESTROY` removes the members this resource holds that no other declaration holds;
+   * `RETAIN` (or `RETAIN_ON_UPDATE_OR_DELETE`) leaves them. Either way the resource's claim in
+   * the ownership ledger is deleted. `SNAPSHOT` is refused.
    *
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The most members one deployment may remove: a deployment that would remove more fails
+   * before changing anything (an empty or truncated account list looks like that). Set it for
+   * the deployment that removes many on purpose.
+   *
+   * @default - no limit while the previous declaration held fewer than 10 accounts, else 25% of it, rounded up
+   */
+  readonly maxRemovals?: number;
 
   /**
    * Fail the deployment when Detective leaves accounts unprocessed (after checking live state).
@@ -59,11 +67,12 @@ export interface DetectiveGraphMembersProps {
 }
 
 /**
- * Detective behavior-graph member accounts, reconciled on every deployment.
+ * Detective behavior-graph member accounts, reconciled whenever the declaration is deployed.
  *
  * Missing accounts are created (Detective's CreateMembers invites them, or enables organization
- * accounts), members no longer declared are removed with DeleteMembers, and accounts that this
- * resource never declared are never touched. Accounts Detective leaves unprocessed fail the
+ * accounts), accounts no longer declared leave the graph with DeleteMembers unless another
+ * declaration holds them (the ownership ledger), and members that no declaration holds are
+ * never touched. Accounts Detective leaves unprocessed fail the
  * deployment with their reasons; "already a member" answers are checked and accepted.
  *
  * @example
@@ -83,43 +92,29 @@ export class DetectiveGraphMembers extends Construct {
   public readonly graphArn: string;
 
   /**
-   * The custom resource. Its attributes `Created`, `Invited`, `Removed`, `Unchanged` and
-   * `Unprocessed` count the accounts of the last deployment.
+   * The custom resource. Its attributes `Created`, `Invited`, `Removed`, `Unchanged`,
+   * `Unprocessed` and `Disabled` count the accounts of the last deployment.
    */
   public readonly resource: CustomResource;
 
-  private readonly declared: DeclaredMembers;
+  private readonly members: MembersResource;
 
   constructor(scope: Construct, id: string, props: DetectiveGraphMembersProps = {}) {
     super(scope, id);
-    const graphArn = props.graphArn;
-    checkTarget(this, DETECTIVE, graphArn);
-    const message = props.message;
-    checkMessage(this, DETECTIVE, 'message', message);
-    const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
-
-    this.declared = new DeclaredMembers(this, DETECTIVE);
-    (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
-
-    const provider = MembersProvider.of(this);
-    provider.allow(DETECTIVE, graphArn === undefined);
-
-    const properties: ReconcileProperties = {
-      Service: DETECTIVE.name,
-      GraphArn: graphArn,
-      ...this.declared.lazyProperties(),
-      Message: message,
-      DisableEmailNotification: props.disableEmailNotification ?? false,
-      FailOnUnprocessed: props.failOnUnprocessed ?? true,
-    };
-
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: DETECTIVE.resourceType,
-      removalPolicy,
-      serviceTimeout: SERVICE_TIMEOUT,
-      properties: { ...properties },
+    checkMessage(this, DETECTIVE, 'message', props.message);
+    this.members = new MembersResource(this, {
+      service: DETECTIVE,
+      target: props.graphArn,
+      members: props.members,
+      removalPolicy: props.removalPolicy,
+      maxRemovals: props.maxRemovals,
+      failOnUnprocessed: props.failOnUnprocessed,
+      properties: {
+        Message: props.message,
+        DisableEmailNotification: props.disableEmailNotification ?? false,
+      },
     });
+    this.resource = this.members.resource;
     this.graphArn = this.resource.ref;
   }
 
@@ -130,6 +125,6 @@ export class DetectiveGraphMembers extends Construct {
    * graphMembers.addMember({ accountId: '555555555555', email: 'aws-logging@example.com' });
    */
   public addMember(member: MemberAccount): void {
-    this.declared.add(member, 'addMember()');
+    this.members.declared.add(member, 'addMember()');
   }
 }

@@ -1,12 +1,9 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
-import { DeclaredMembers } from './private/declared-members';
-import { MembersProvider, SERVICE_TIMEOUT } from './private/members-provider';
-import { ReconcileProperties } from './private/properties';
-import { checkRemovalPolicy } from './private/removal-policy';
+import { MembersResource } from './private/members-resource';
 import { GUARDDUTY } from './private/services/guardduty/definition';
-import { checkMessage, checkTarget } from './private/target-check';
+import { checkMessage } from './private/target-check';
 
 /**
  * What happens to a GuardDuty member that is no longer declared.
@@ -73,11 +70,22 @@ export interface GuardDutyMembersProps {
 
   /**
    * What happens to the members when this resource leaves the stack or the stack is deleted.
-   * `DESTROY` removes the declared members (as `memberRemoval` says); `RETAIN` leaves them.
+   * `DESTROY` removes the members this resource holds that no other declaration holds (as
+   * `memberRemoval` says); `RETAIN` (or `RETAIN_ON_UPDATE_OR_DELETE`) leaves them. Either way the
+   * resource's claim in the ownership ledger is deleted. `SNAPSHOT` is refused.
    *
    * @default RemovalPolicy.DESTROY
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The most members one deployment may remove: a deployment that would remove more fails
+   * before changing anything (an empty or truncated account list looks like that). Set it for
+   * the deployment that removes many on purpose.
+   *
+   * @default - no limit while the previous declaration held fewer than 10 accounts, else 25% of it, rounded up
+   */
+  readonly maxRemovals?: number;
 
   /**
    * Fail the deployment when GuardDuty leaves accounts unprocessed (after checking live state).
@@ -90,12 +98,14 @@ export interface GuardDutyMembersProps {
 }
 
 /**
- * GuardDuty member accounts of an administrator detector, reconciled on every deployment.
+ * GuardDuty member accounts of an administrator detector, reconciled whenever the declaration
+ * is deployed.
  *
  * The live membership is made to match the declaration: missing accounts are created (and
- * invited), members no longer declared are removed, accounts that this resource never declared
- * are never touched. Accounts GuardDuty leaves unprocessed fail the deployment with their
- * reasons.
+ * invited), accounts no longer declared leave the detector unless another declaration holds
+ * them (the ownership ledger), and members that no declaration holds are never touched.
+ * Accounts GuardDuty leaves unprocessed fail the deployment with their reasons; a failed
+ * deployment's rollback leaves the membership as it was.
  *
  * @example
  * const members = new GuardDutyMembers(this, 'GuardDutyMembers', {
@@ -115,48 +125,35 @@ export class GuardDutyMembers extends Construct {
   public readonly detectorId: string;
 
   /**
-   * The custom resource. Its attributes `Created`, `Invited`, `Removed`, `Unchanged` and
-   * `Unprocessed` count the accounts of the last deployment.
+   * The custom resource. Its attributes `Created`, `Invited`, `Removed`, `Unchanged`,
+   * `Unprocessed` and `Disabled` count the accounts of the last deployment.
    */
   public readonly resource: CustomResource;
 
-  private readonly declared: DeclaredMembers;
+  private readonly members: MembersResource;
 
   constructor(scope: Construct, id: string, props: GuardDutyMembersProps = {}) {
     super(scope, id);
-    const detectorId = props.detectorId;
-    checkTarget(this, GUARDDUTY, detectorId);
     checkMessage(this, GUARDDUTY, 'invitationMessage', props.invitationMessage);
     const memberRemoval = props.memberRemoval ?? GuardDutyMemberRemoval.DELETE;
     if (!Object.values(GuardDutyMemberRemoval).includes(memberRemoval)) {
       throw new Error(`${this.node.path}: memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
     }
-    const removalPolicy = checkRemovalPolicy(this, props.removalPolicy);
-
-    this.declared = new DeclaredMembers(this, GUARDDUTY);
-    (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
-
-    const provider = MembersProvider.of(this);
-    provider.allow(GUARDDUTY, detectorId === undefined);
-
-    const properties: ReconcileProperties = {
-      Service: GUARDDUTY.name,
-      DetectorId: detectorId,
-      ...this.declared.lazyProperties(),
-      Invite: props.invite ?? true,
-      Message: props.invitationMessage,
-      DisableEmailNotification: props.disableEmailNotification ?? false,
-      MemberRemoval: memberRemoval,
-      FailOnUnprocessed: props.failOnUnprocessed ?? true,
-    };
-
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
-      resourceType: GUARDDUTY.resourceType,
-      removalPolicy,
-      serviceTimeout: SERVICE_TIMEOUT,
-      properties: { ...properties },
+    this.members = new MembersResource(this, {
+      service: GUARDDUTY,
+      target: props.detectorId,
+      members: props.members,
+      removalPolicy: props.removalPolicy,
+      maxRemovals: props.maxRemovals,
+      failOnUnprocessed: props.failOnUnprocessed,
+      properties: {
+        Invite: props.invite ?? true,
+        Message: props.invitationMessage,
+        DisableEmailNotification: props.disableEmailNotification ?? false,
+        MemberRemoval: memberRemoval,
+      },
     });
+    this.resource = this.members.resource;
     this.detectorId = this.resource.ref;
   }
 
@@ -167,6 +164,6 @@ export class GuardDutyMembers extends Construct {
    * members.addMember({ accountId: '555555555555', email: 'aws-logging@example.com' });
    */
   public addMember(member: MemberAccount): void {
-    this.declared.add(member, 'addMember()');
+    this.members.declared.add(member, 'addMember()');
   }
 }

@@ -30,8 +30,9 @@ test('RETAIN and failOnUnprocessed false', () => {
   const stack = newStack();
   new DetectiveGraphMembers(stack, 'Members', { removalPolicy: RemovalPolicy.RETAIN, failOnUnprocessed: false });
   const template = Template.fromStack(stack);
-  template.hasResource('Custom::DetectiveGraphMembers', { DeletionPolicy: 'Retain' });
-  template.hasResourceProperties('Custom::DetectiveGraphMembers', { FailOnUnprocessed: false, GraphArn: Match.absent() });
+  // The custom resource is always deleted (its claim goes); the handler keeps the members.
+  template.hasResource('Custom::DetectiveGraphMembers', { DeletionPolicy: 'Delete' });
+  template.hasResourceProperties('Custom::DetectiveGraphMembers', { FailOnUnprocessed: false, GraphArn: Match.absent(), RemovalPolicy: 'RETAIN' });
 });
 
 test('graphArn is the resource Ref; addMember is declared', () => {
@@ -72,7 +73,7 @@ describe('permissions', () => {
     new DetectiveGraphMembers(stack, 'Detective', { members });
     const template = Template.fromStack(stack);
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.handler' }, 1);
-    expect(statements(stack).map((s: { Sid?: string }) => s.Sid).filter(Boolean).sort()).toEqual(['DetectiveDiscovery', 'DetectiveMembers', 'GuardDutyDiscovery', 'GuardDutyMembers']);
+    expect(statements(stack).map((s: { Sid?: string }) => s.Sid).filter(Boolean).sort()).toEqual(['DetectiveDiscovery', 'DetectiveMembers', 'GuardDutyDiscovery', 'GuardDutyMembers', 'OwnershipLedger', 'StackStatus']);
   });
 });
 

@@ -1,7 +1,11 @@
-import { CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DetectiveGraphMembers, GuardDutyMemberRemoval, GuardDutyMembers } from '../src';
 import { maskedTemplate, newStack, snapshotStack, synthTwice } from './util';
+import { LOCK_TTL_MS, RUN_BUDGET_MS, UNDO_BUDGET_MS } from '../src/private/deployment';
+import { decodeAccounts } from '../src/private/ledger/codec';
+import { HANDLER_TIMEOUT, PROVIDER_TOTAL_TIMEOUT } from '../src/private/members-provider';
+import { TIME_RESERVE_MS } from '../src/private/reconcile.lambda';
 
 const members = [
   { accountId: '333333333333', email: 'sandbox@example.com' },
@@ -20,8 +24,13 @@ describe('custom resource', () => {
       DisableEmailNotification: false,
       MemberRemoval: 'DELETE',
       FailOnUnprocessed: true,
-      ServiceTimeout: '1200',
+      RemovalPolicy: 'DESTROY',
+      Schema: '2',
+      ServiceTimeout: '2100',
       Message: Match.absent(),
+      MaxRemovals: Match.absent(),
+      // No other construct of this stack declares GuardDuty members.
+      Siblings: Match.absent(),
     });
     Template.fromStack(stack).hasResource('Custom::GuardDutyMembers', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
@@ -36,6 +45,7 @@ describe('custom resource', () => {
       memberRemoval: GuardDutyMemberRemoval.DISASSOCIATE,
       removalPolicy: RemovalPolicy.RETAIN,
       failOnUnprocessed: false,
+      maxRemovals: 40,
     });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('Custom::GuardDutyMembers', {
@@ -45,8 +55,11 @@ describe('custom resource', () => {
       DisableEmailNotification: true,
       MemberRemoval: 'DISASSOCIATE',
       FailOnUnprocessed: false,
+      RemovalPolicy: 'RETAIN',
+      MaxRemovals: 40,
     });
-    template.hasResource('Custom::GuardDutyMembers', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // The custom resource is always deleted (its claim in the ledger must go); RETAIN keeps the members.
+    template.hasResource('Custom::GuardDutyMembers', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
   });
 
   test('addMember after construction is declared too', () => {
@@ -79,8 +92,9 @@ describe('provider', () => {
     new DetectiveGraphMembers(stack, 'C', { members });
     new DetectiveGraphMembers(stack, 'D');
     const template = Template.fromStack(stack);
-    // The reconcile handler and the Provider framework's onEvent function.
-    template.resourceCountIs('AWS::Lambda::Function', 2);
+    // The reconcile handler and the Provider framework's onEvent, isComplete and onTimeout functions.
+    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.resourcePropertiesCountIs('AWS::Lambda::Function', { Handler: 'index.handler' }, 1);
     template.resourceCountIs('AWS::Logs::LogGroup', 1);
   });
@@ -124,15 +138,20 @@ describe('provider', () => {
     new GuardDutyMembers(stack, 'A');
     const [resource] = Object.values(Template.fromStack(stack).findResources('Custom::GuardDutyMembers'));
     const timeout = Number(resource.Properties.ServiceTimeout);
-    expect(timeout).toBeGreaterThan(15 * 60);
-    expect(timeout).toBeLessThanOrEqual(30 * 60);
+    // Past the Provider framework's total timeout (its own failure reason comes first), well under an hour.
+    expect(timeout).toBeGreaterThan(PROVIDER_TOTAL_TIMEOUT.toSeconds());
+    expect(timeout).toBeLessThanOrEqual(40 * 60);
+    // The handler ends its own work (and an undo) before the framework's timeout, so it reports its own reason.
+    expect(RUN_BUDGET_MS + UNDO_BUDGET_MS + TIME_RESERVE_MS).toBeLessThan(PROVIDER_TOTAL_TIMEOUT.toMilliseconds());
+    expect(LOCK_TTL_MS).toBeGreaterThan(HANDLER_TIMEOUT.toMilliseconds());
   });
 
   test('no managed policies on any role', () => {
     const stack = newStack();
     new GuardDutyMembers(stack, 'A');
     const roles = Template.fromStack(stack).findResources('AWS::IAM::Role');
-    expect(Object.keys(roles)).toHaveLength(2);
+    // Handler, framework onEvent, framework isComplete/timeout, and the framework's waiter.
+    expect(Object.keys(roles)).toHaveLength(4);
     for (const role of Object.values(roles)) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     }
@@ -179,11 +198,21 @@ describe('permissions', () => {
     expect(statements.filter((s: { Sid?: string }) => s.Sid === 'GuardDutyMembers')).toHaveLength(1);
   });
 
-  test('the log group is the only other resource the handler may write to', () => {
+  test('besides the detector: the log group, the ownership ledger\'s parameters and DescribeStacks', () => {
     const stack = newStack();
     new GuardDutyMembers(stack, 'A', { detectorId: 'abc' });
     const statements = handlerStatements(stack);
-    expect(statements).toHaveLength(2);
+    expect(statements).toHaveLength(4);
+    const where = (service: string, resource: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:${service}:`, { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, resource]],
+    });
+    expect(statements).toContainEqual({
+      Sid: 'OwnershipLedger',
+      Effect: 'Allow',
+      Action: ['ssm:DeleteParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter'],
+      Resource: where('ssm', ':parameter/cdk-security-members/*'),
+    });
+    expect(statements).toContainEqual({ Sid: 'StackStatus', Effect: 'Allow', Action: 'cloudformation:DescribeStacks', Resource: where('cloudformation', ':stack/*/*') });
     expect(statements).toContainEqual({
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -255,5 +284,69 @@ describe('snapshots', () => {
   test('two synths of the same app give byte-identical templates', () => {
     const [first, second] = synthTwice(build);
     expect(second).toBe(first);
+  });
+});
+
+describe('declarations across constructs', () => {
+  const a = { accountId: '222222222222', email: 'a@example.com' };
+  const b = { accountId: '333333333333', email: 'b@example.com' };
+  const c = { accountId: '444444444444', email: 'c@example.com' };
+
+  function siblingsOf(stack: Stack, logicalIdPrefix: string): string[] {
+    const resources = Template.fromStack(stack).findResources('Custom::GuardDutyMembers');
+    const [, resource] = Object.entries(resources).find(([id]) => id.startsWith(logicalIdPrefix))!;
+    return decodeAccounts(resource.Properties.Siblings?.Accounts);
+  }
+
+  test('each resource carries what the stack\'s other constructs of the service declare, so a move removes nothing in either update order', () => {
+    const stack = newStack();
+    new GuardDutyMembers(stack, 'Workloads', { members: [a, b] });
+    const sandbox = new GuardDutyMembers(stack, 'Sandbox', { members: [c] });
+    new DetectiveGraphMembers(stack, 'Graph', { members: [a, b, c] });
+    sandbox.addMember({ accountId: '555555555555', email: 'd@example.com' });
+    expect(siblingsOf(stack, 'Workloads')).toEqual(['444444444444', '555555555555']);
+    expect(siblingsOf(stack, 'Sandbox')).toEqual(['222222222222', '333333333333']);
+  });
+
+  test('the same account declared twice on one detector fails synth, naming both constructs and the account', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Security', { env: { account: '111111111111', region: 'us-east-1' } });
+    new GuardDutyMembers(stack, 'First', { members: [a, b] });
+    new GuardDutyMembers(stack, 'Second', { members: [b, c] });
+    expect(() => app.synth()).toThrow(/account 333333333333 declared by both Security\/First and Security\/Second on the same GuardDuty detector/);
+  });
+
+  test('two stacks of one app in the same account and region share the discovered detector: a duplicate fails synth', () => {
+    const app = new App();
+    const env = { account: '111111111111', region: 'us-east-1' };
+    new GuardDutyMembers(new Stack(app, 'One', { env }), 'Members', { members: [a] });
+    new GuardDutyMembers(new Stack(app, 'Two', { env }), 'Members', { members: [a] });
+    expect(() => app.synth()).toThrow(/account 222222222222 declared by both One\/Members and Two\/Members/);
+  });
+
+  test('other regions, other accounts or another service are other targets: no error', () => {
+    const app = new App();
+    new GuardDutyMembers(new Stack(app, 'East', { env: { account: '111111111111', region: 'us-east-1' } }), 'Members', { members: [a] });
+    new GuardDutyMembers(new Stack(app, 'West', { env: { account: '111111111111', region: 'us-west-2' } }), 'Members', { members: [a] });
+    new DetectiveGraphMembers(new Stack(app, 'Graph', { env: { account: '111111111111', region: 'us-east-1' } }), 'Members', { members: [a] });
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('removal policy and guard', () => {
+  test('RETAIN_ON_UPDATE_OR_DELETE keeps the members like RETAIN (a failed create is undone by the handler anyway)', () => {
+    const stack = newStack();
+    new GuardDutyMembers(stack, 'Members', { removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE });
+    Template.fromStack(stack).hasResourceProperties('Custom::GuardDutyMembers', { RemovalPolicy: 'RETAIN' });
+  });
+
+  test.each([-1, 2.5])('maxRemovals %d is refused', (maxRemovals) => {
+    expect(() => new GuardDutyMembers(newStack(), 'Members', { maxRemovals })).toThrow(`TestStack/Members: maxRemovals ${maxRemovals} is not a non-negative integer`);
+  });
+
+  test('maxRemovals 0 is allowed (no removal at all)', () => {
+    const stack = newStack();
+    new GuardDutyMembers(stack, 'Members', { maxRemovals: 0 });
+    Template.fromStack(stack).hasResourceProperties('Custom::GuardDutyMembers', { MaxRemovals: 0 });
   });
 });

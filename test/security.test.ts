@@ -51,8 +51,17 @@ test('each acknowledgement exists only with the grant it covers', () => {
   const { stack, synth } = synthWithNag((s) => new GuardDutyMembers(s, 'GivenDetector', { detectorId: 'abc123', members }));
   expect(synth).not.toThrow();
   expect(acknowledgements(stack).map((a) => a.id).sort()).toEqual([
+    // The Provider framework's two roles (onEvent; isComplete and timeout) on the handler.
     'AwsSolutions::AwsSolutions-IAM5[Resource::<SecurityMembersProviderHandlerE8328A2E.Arn>:*]',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::<SecurityMembersProviderHandlerE8328A2E.Arn>:*]',
+    // The framework's waiter state machine.
+    'AwsSolutions::AwsSolutions-IAM5[Resource::<SecurityMembersProviderframeworkisCompleteAEDF870B.Arn>:*]',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::<SecurityMembersProviderframeworkonTimeoutF1EA1FCC.Arn>:*]',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:us-east-1:111111111111:stack/*/*]',
     'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:us-east-1:111111111111:detector/*]',
+    'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:us-east-1:111111111111:parameter/cdk-security-members/*]',
+    'AwsSolutions::AwsSolutions-SF1',
+    'AwsSolutions::AwsSolutions-SF2',
   ]);
 });
 

@@ -111,6 +111,11 @@ export class DeclaredMembers {
     ];
   }
 
+  /** The declared account IDs known at synth time (tokens left out). */
+  accountIds(): string[] {
+    return [...this.members.keys()].filter((id) => !Token.isUnresolved(id));
+  }
+
   /** `accountId:email` entries sorted by account ID, so declaration order never shows up as a change. */
   entries(): string[] {
     return [...this.members.values()]

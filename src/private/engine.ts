@@ -1,17 +1,23 @@
 /**
  * Executes a plan against one service through the small {@link MemberApi} interface: batches of
  * at most 50 accounts, a few batches at a time, every unprocessed account checked against live
- * state, additions before removals, and a failed create undone. Service-neutral and SDK-free.
+ * state, additions before removals, and no new batch past the invocation's deadline (the next
+ * invocation continues from live state). Reads live state the cheaper way. Service-neutral and
+ * SDK-free.
  */
 import { Logger } from './logger';
-import { AccountProblem, LiveMember, MemberStatusModel, Plan, planDeletion, planMembers, RemovalMode } from './planner';
+import { AccountProblem, LiveMember, MemberStatusModel, Plan, Removals, RemovalMode } from './planner';
 import { MemberDeclaration } from './properties';
 import { formatFailureReason, redactEmails } from './report';
 
 /** Every member API takes at most this many accounts per call. */
 export const MAX_ACCOUNTS_PER_CALL = 50;
-/** Batches in flight at once: fast without provoking throttling storms. */
-export const DEFAULT_CONCURRENCY = 5;
+/**
+ * Batches in flight at once. Each batch is a short pipeline (GuardDuty: create, read back,
+ * invite), so ten keep the round trips few; under a rate limit the SDK's adaptive rate limiter
+ * paces them (README, Performance).
+ */
+export const DEFAULT_CONCURRENCY = 10;
 
 export interface UnprocessedAccount {
   readonly accountId: string;
@@ -31,6 +37,8 @@ export interface CreateResult {
 /** One service's member operations; each call takes at most 50 accounts. */
 export interface MemberApi {
   readonly statuses: MemberStatusModel;
+  /** ListMembers' page maximum, to tell whether listing or reading the accounts is cheaper. */
+  readonly pageSize: number;
   listMembers(): Promise<LiveMember[]>;
   getMembers(accountIds: string[]): Promise<LiveMember[]>;
   createMembers(members: MemberDeclaration[]): Promise<CreateResult>;
@@ -107,9 +115,13 @@ export function describeError(err: unknown): string {
 class Run {
   readonly problems: AccountProblem[] = [];
   readonly summary: ReconcileSummary = emptySummary();
+  /** Set when the deadline left batches unattempted. */
+  deferred = false;
+  /** Mutating calls sent. */
+  private calls = 0;
   private readonly concurrency: number;
 
-  constructor(private readonly api: MemberApi, private readonly options: ReconcileOptions) {
+  constructor(private readonly api: MemberApi, private readonly options: ExecuteOptions) {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   }
 
@@ -131,8 +143,9 @@ class Run {
     }
   }
 
+  /** Past the deadline, once at least one call went out: every invocation makes progress. */
   private outOfTime(): boolean {
-    return this.options.deadline !== undefined && Date.now() > this.options.deadline;
+    return this.options.deadline !== undefined && Date.now() > this.options.deadline && this.calls > 0;
   }
 
   private fail(operation: string, accounts: readonly UnprocessedAccount[]) {
@@ -172,10 +185,11 @@ class Run {
     seen?: Map<string, LiveMember>,
   ): Promise<Set<string>> {
     if (this.outOfTime()) {
-      const reason = 'not attempted: the handler ran out of time before this batch';
-      this.fail(operation, accountIds.map((accountId) => ({ accountId, reason })));
+      // Not a failure: the next invocation continues from live state.
+      this.deferred = true;
       return new Set(accountIds);
     }
+    this.calls++;
     let unprocessed: UnprocessedAccount[];
     try {
       const inBatch = new Set(accountIds);
@@ -251,7 +265,7 @@ class Run {
    */
   async create(members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
     const { statuses } = this;
-    const withInvite = this.options.invite && !statuses.createInvites;
+    const withInvite = (this.options.invite || this.options.inviteAfterCreate !== undefined) && !statuses.createInvites;
     const invitableAfterCreate = [...statuses.invitable, ...statuses.recreatable];
     await forEachBounded(chunk(members), this.concurrency, async (batch) => {
       const ids = batch.map((m) => m.accountId);
@@ -287,7 +301,8 @@ class Run {
           this.fail('GetMembers', unread.filter((id) => !known.has(id)).map((accountId) => ({ accountId, reason: error })));
         }
       }
-      const toInvite = created.filter((id) => known.has(id) && invitableAfterCreate.includes(known.get(id)!.status));
+      const toInvite = created.filter((id) => known.has(id) && invitableAfterCreate.includes(known.get(id)!.status)
+        && (this.options.inviteAfterCreate?.has(id) ?? true));
       if (toInvite.length > 0) {
         // Not `+= await`: that reads the sum before the await and loses concurrent counts.
         const invited = await this.inviteBatch(toInvite);
@@ -318,7 +333,7 @@ class Run {
   }
 
   /** Remove accounts: disassociate the associated ones (GuardDuty), then delete. */
-  async remove(removals: Plan['removals']): Promise<void> {
+  async remove(removals: Removals): Promise<void> {
     const failedDisassociate = await this.disassociate(removals.disassociate);
     // Never delete a record whose association could not be ended.
     const toDelete = removals.delete.filter((id) => !failedDisassociate.has(id));
@@ -327,74 +342,47 @@ class Run {
     this.summary.removed += [...removedIds].filter((id) => !failedDisassociate.has(id) && !failedDelete.has(id)).length;
   }
 
-  reason(headline: string, epilogue?: string): string {
-    const pointer = this.options.requestId ? ` Full list in the log, request ${this.options.requestId}.` : '';
-    return formatFailureReason(this.problems, {
-      service: this.statuses.service,
-      headline,
-      epilogue: `${epilogue ?? ''}${pointer}`.trim(),
-    });
-  }
 }
 
-export interface ReconcileRequest {
-  readonly desired: readonly MemberDeclaration[];
-  /** Declared before; empty on create and on a replacement. */
-  readonly previous: readonly MemberDeclaration[];
-  /** A create (or replacement) is undone by the handler itself when it fails. */
-  readonly undoOnFailure: boolean;
-}
-
-function accountCount(n: number): string {
+/** `3 accounts`, `1 account`. */
+export function accountCount(n: number): string {
   return `${n} account${n === 1 ? '' : 's'}`;
 }
 
-/** Create and Update: make live membership match the declaration. */
-export async function reconcile(api: MemberApi, request: ReconcileRequest, options: ReconcileOptions): Promise<ReconcileSummary> {
-  const { log } = options;
-  const live = await api.listMembers();
-  const plan = planMembers({
-    statuses: api.statuses,
-    desired: request.desired,
-    previous: request.previous,
-    live,
-    invite: options.invite,
-    removal: options.removal,
-  });
-  log.info('plan', {
-    declared: request.desired.length,
-    previouslyDeclared: request.previous.length,
-    liveMembers: live.length,
-    create: plan.additions.create.map((m) => m.accountId),
-    recreate: plan.additions.delete,
-    invite: plan.additions.invite,
-    disassociate: plan.removals.disassociate,
-    delete: plan.removals.delete,
-    blocked: plan.blocked.map((b) => b.accountId),
-    unchanged: plan.unchanged.length,
-  });
+/** A failure reason naming the service, the operation, the accounts and the service's reasons. */
+export function failureReason(service: string, problems: readonly AccountProblem[], headline: string, epilogue?: string, requestId?: string): string {
+  const pointer = requestId ? ` Full list in the log, request ${requestId}.` : '';
+  return formatFailureReason(problems, { service, headline, epilogue: `${epilogue ?? ''}${pointer}`.trim() });
+}
 
-  if (plan.peakMembers > plan.quota) {
-    const adding = plan.peakMembers - live.length;
-    throw new ReconcileError(
-      `${api.statuses.service}: the declaration would bring membership to ${plan.peakMembers} accounts ` +
-      `(${live.length} now, ${adding} to add), over the service limit of ${plan.quota}. Nothing was changed.` +
-      (plan.removals.delete.length > 0 ? ' Additions run before removals: remove accounts in one deployment, then add in the next.' : ''),
-    );
-  }
+export interface ExecuteOptions extends ReconcileOptions {
+  /** Restoring after a failure: removals first, and whatever the additions' outcome. */
+  readonly restoring?: boolean;
+  /** Invite after CreateMembers only these accounts (a restore re-invites those that had been invited). */
+  readonly inviteAfterCreate?: ReadonlySet<string>;
+}
 
+export interface Execution {
+  readonly summary: ReconcileSummary;
+  /** Accounts that did not end where the plan wanted them, with the service's reasons. */
+  readonly problems: AccountProblem[];
+  /** False when the deadline left work unattempted: plan again from live state and go on. */
+  readonly complete: boolean;
+}
+
+/**
+ * Runs a plan: additions (records to replace, creations with their invitations, invitations),
+ * then, only if every addition succeeded, removals. `live` is the state the plan was made from.
+ */
+export async function execute(api: MemberApi, plan: Plan, live: ReadonlyMap<string, LiveMember>, options: ExecuteOptions): Promise<Execution> {
   const run = new Run(api, options);
+  const liveIds = new Set(live.keys());
   run.summary.unchanged = plan.unchanged.length;
-  const liveById = new Map(live.map((m) => [m.accountId, m]));
-  const liveIds = new Set(liveById.keys());
-  run.summary.disabled = plan.unchanged.filter((id) => api.statuses.disabled.includes(liveById.get(id)?.status ?? '')).length;
-  if (plan.keptDespiteEmail.length > 0) {
-    log.info('accepted members kept although their recorded email differs from the declared one', {
-      accounts: plan.keptDespiteEmail.map((id) => ({ accountId: id, status: liveById.get(id)?.status })),
-    });
-  }
+  run.summary.disabled = plan.unchanged.filter((id) => api.statuses.disabled.includes(live.get(id)?.status ?? '')).length;
 
-  // Additions phase: records to replace, then creations (with invitations), then invitations.
+  if (options.restoring) {
+    await run.remove(plan.removals);
+  }
   await run.disassociate(plan.additions.disassociate);
   await run.delete(plan.additions.delete);
   await run.create(plan.additions.create, liveIds);
@@ -402,76 +390,36 @@ export async function reconcile(api: MemberApi, request: ReconcileRequest, optio
   run.summary.invited += invitedExisting;
   run.problems.push(...plan.blocked);
 
-  const total = request.desired.length;
-  if (run.problems.length > 0 && options.failOnUnprocessed) {
-    const failedCount = new Set(run.problems.map((p) => p.accountId)).size;
-    log.error('additions failed', { problems: run.problems });
-    let epilogue = 'No member was removed.';
-    if (request.undoOnFailure) {
-      epilogue = await undoCreated(api, plan, liveIds, options);
-    }
-    throw new ReconcileError(run.reason(`${accountCount(failedCount)} of ${total} declared could not be brought to the declared state`, epilogue));
+  // Removals only after every addition succeeded (or, ignoring failures, was at least attempted).
+  const additionsFailed = run.problems.length > 0 && options.failOnUnprocessed;
+  if (!options.restoring && !additionsFailed && !run.deferred) {
+    await run.remove(plan.removals);
   }
-
-  // Removals phase: only after every addition succeeded.
-  const additionProblems = run.problems.length;
-  await run.remove(plan.removals);
-  const removalProblems = run.problems.slice(additionProblems);
-  if (removalProblems.length > 0 && options.failOnUnprocessed) {
-    log.error('removals failed', { problems: removalProblems });
-    const count = new Set(removalProblems.map((p) => p.accountId)).size;
-    const removing = new Set([...plan.removals.disassociate, ...plan.removals.delete]).size;
-    throw new ReconcileError(run.reason(`${accountCount(count)} of ${removing} to remove could not be removed`));
-  }
-
   run.summary.unprocessed = new Set(run.problems.map((p) => p.accountId)).size;
-  if (run.problems.length > 0) {
-    log.warn('unprocessed accounts ignored (failOnUnprocessed is false)', { problems: run.problems });
-  }
-  log.info('reconciled', { ...run.summary });
-  return run.summary;
+  return { summary: run.summary, problems: run.problems, complete: !run.deferred };
+}
+
+/** Reads in flight at once when reading members account by account. */
+export const READ_CONCURRENCY = DEFAULT_CONCURRENCY;
+
+/** The live state of `accountIds`, read with GetMembers in bounded parallel batches; non-members are absent. */
+export async function readAccounts(api: MemberApi, accountIds: readonly string[], concurrency = READ_CONCURRENCY): Promise<Map<string, LiveMember>> {
+  const found = new Map<string, LiveMember>();
+  await forEachBounded(chunk([...new Set(accountIds)]), concurrency, async (batch) => {
+    for (const member of await api.getMembers(batch)) {
+      found.set(member.accountId, member);
+    }
+  });
+  return found;
 }
 
 /**
- * After a failed create the Provider framework answers CloudFormation's Delete without calling
- * us, so whatever this run added must be taken back now.
+ * Round trips one after another that reading these accounts takes, listing every member
+ * (`total` known) against reading the accounts in parallel batches of 50.
  */
-async function undoCreated(api: MemberApi, plan: Plan, previouslyLive: ReadonlySet<string>, options: ReconcileOptions): Promise<string> {
-  const added = plan.additions.create.map((m) => m.accountId).filter((id) => !previouslyLive.has(id));
-  if (added.length === 0) {
-    return 'Nothing had been added, so nothing was undone.';
-  }
-  // Undo must not be cut short by the deadline that stopped the run.
-  const undo = new Run(api, { ...options, deadline: undefined });
-  await undo.remove({
-    disassociate: api.statuses.hasDisassociate ? added : [],
-    delete: added,
-  });
-  options.log.info('undo', { accounts: added, problems: undo.problems });
-  if (undo.problems.length === 0) {
-    return `The ${accountCount(added.length)} this deployment added were removed again.`;
-  }
-  const stuck = [...new Set(undo.problems.map((p) => p.accountId))];
-  return `Undo left ${accountCount(stuck.length)} added by this deployment as members: ${stuck.slice(0, 20).join(', ')}${stuck.length > 20 ? ', ...' : ''}.`;
-}
-
-/** Delete: remove the declared members that are still members. */
-export async function removeDeclared(api: MemberApi, declared: readonly MemberDeclaration[], options: ReconcileOptions): Promise<ReconcileSummary> {
-  const live = await api.listMembers();
-  const removals = planDeletion(api.statuses, declared, live, options.removal);
-  options.log.info('plan (delete)', { declared: declared.length, disassociate: removals.disassociate, delete: removals.delete });
-  const run = new Run(api, options);
-  await run.remove(removals);
-  if (run.problems.length > 0) {
-    const count = new Set(run.problems.map((p) => p.accountId)).size;
-    if (options.failOnUnprocessed) {
-      options.log.error('removals failed', { problems: run.problems });
-      const removing = new Set([...removals.disassociate, ...removals.delete]).size;
-      throw new ReconcileError(run.reason(`${accountCount(count)} of ${removing} to remove could not be removed`));
-    }
-    run.summary.unprocessed = count;
-    options.log.warn('unprocessed accounts ignored (failOnUnprocessed is false)', { problems: run.problems });
-  }
-  options.log.info('removed', { ...run.summary });
-  return run.summary;
+export function readCosts(api: MemberApi, accounts: number, total: number): { list: number; get: number } {
+  return {
+    list: Math.max(1, Math.ceil(total / api.pageSize)),
+    get: Math.ceil(Math.ceil(accounts / MAX_ACCOUNTS_PER_CALL) / READ_CONCURRENCY),
+  };
 }

@@ -14,10 +14,20 @@ import { ServiceDefinition } from './services/service-definition';
 
 /** The Provider framework's own Lambda times out at 15 minutes; stay under it. */
 export const HANDLER_TIMEOUT = Duration.minutes(14);
+/**
+ * The Provider framework's bound on one event across isComplete calls. The handler ends its own
+ * work before (24 minutes for the reconcile, 4 more for undoing a failed create), so a long run
+ * fails with its own reason, not the framework's timeout.
+ */
+export const PROVIDER_TOTAL_TIMEOUT = Duration.minutes(30);
+/** Between two isComplete calls of a run that continues (or waits for the target's lock). */
+export const QUERY_INTERVAL = Duration.seconds(5);
 /** CloudFormation waits this long for an answer (default: one hour). */
-export const SERVICE_TIMEOUT = Duration.minutes(20);
+export const SERVICE_TIMEOUT = Duration.minutes(35);
 
 const PROVIDER_ID = 'SecurityMembersProvider';
+/** The ownership ledger's root (ledger/ledger.ts LEDGER_ROOT), without the leading slash. */
+const LEDGER_PATH = 'cdk-security-members';
 
 /**
  * `<stack name>-SecurityMembers-<hash>`, within Lambda's 64 characters; stack names are unique
@@ -85,18 +95,74 @@ export class MembersProvider extends Construct {
     });
     logGroup.grantWrite(frameworkRole);
 
+    const completeRole = new iam.Role(this, 'FrameworkCompleteRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'cdk-security-members: CDK Provider framework (isComplete and timeout)',
+    });
+    logGroup.grantWrite(completeRole);
+
+    // Asynchronous: a reconcile larger than one invocation continues in the next isComplete call.
     const provider = new Provider(this, 'Provider', {
       onEventHandler: handler,
+      isCompleteHandler: handler,
+      queryInterval: QUERY_INTERVAL,
+      totalTimeout: PROVIDER_TOTAL_TIMEOUT,
       frameworkOnEventRole: frameworkRole,
+      frameworkCompleteAndTimeoutRole: completeRole,
       logGroup,
     });
     this.serviceToken = provider.serviceToken;
 
-    const handlerLogicalId = Stack.of(this).getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
-    Validations.of(frameworkRole).acknowledge({
-      id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
-      reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
-        'the wildcard covers versions of this one function only.',
+    const stack = Stack.of(this);
+    const handlerLogicalId = stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
+    for (const role of [frameworkRole, completeRole]) {
+      Validations.of(role).acknowledge({
+        id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
+        reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
+          'the wildcard covers versions of this one function only.',
+      });
+    }
+
+    // The framework's waiter (Step Functions) between isComplete calls.
+    const waiter = provider.node.findChild('waiter-state-machine');
+    for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
+      const logicalId = stack.getLogicalId(provider.node.findChild(fn).node.defaultChild as lambda.CfnFunction);
+      Validations.of(waiter.node.findChild('Role')).acknowledge({
+        id: wildcardFinding(`<${logicalId}.Arn>:*`),
+        reason: 'The CDK Provider framework\'s waiter state machine may invoke its isComplete and timeout functions and their versions; ' +
+          'the wildcard covers versions of those functions only.',
+      });
+    }
+    Validations.of(waiter).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SF1',
+      reason: 'The waiter\'s executions carry the CloudFormation event, member emails included; the handler logs every step as JSON ' +
+        'without emails, so the state machine itself does not log.',
+    }, {
+      id: 'AwsSolutions::AwsSolutions-SF2',
+      reason: 'The CDK Provider framework\'s waiter offers no X-Ray tracing setting; it only calls isComplete at intervals.',
+    });
+
+    // The ownership ledger: claims under /cdk-security-members/ in this account and region.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'OwnershipLedger',
+      actions: ['ssm:DeleteParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter'],
+      resources: [stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${LEDGER_PATH}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    }));
+    // Read-only: the own stack's status tells a rollback; a claim of a deleted stack must not block removals.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'StackStatus',
+      actions: ['cloudformation:DescribeStacks'],
+      resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*/*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
+    }));
+    const where = `arn:<AWS::Partition>:%s:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
+    Validations.of(this.role).acknowledge({
+      id: wildcardFinding(`${where.replace('%s', 'ssm')}:parameter/${LEDGER_PATH}/*`),
+      reason: 'The ownership ledger: one claim per member resource under /cdk-security-members/<service>/<target>/, ' +
+        'named by resources and stacks that exist only at deploy time; nothing else in Parameter Store.',
+    }, {
+      id: wildcardFinding(`${where.replace('%s', 'cloudformation')}:stack/*/*`),
+      reason: 'DescribeStacks only (read-only): the own stack\'s status tells a rollback from an update, and a claim whose ' +
+        'stack was deleted (any stack of this account and region) must not block removals.',
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * The pure planner: declared members (now and before) plus live membership in, a plan out.
- * No SDK, no I/O, so every contract rule is a table test.
+ * The pure planner: declared members (now and before), what other claims hold, and live
+ * membership in, a plan out; plus the removal guard and the plan that restores membership after
+ * a failed deployment. No SDK, no I/O, so every contract rule is a table test.
  */
 import { MemberDeclaration } from './properties';
 
@@ -49,9 +50,19 @@ export interface PlanInput {
   readonly statuses: MemberStatusModel;
   /** Declared now. */
   readonly desired: readonly MemberDeclaration[];
-  /** Declared in the previous properties (empty on create and on a new detector/graph). */
-  readonly previous: readonly MemberDeclaration[];
+  /** Accounts this resource held before (empty on create and on a new detector/graph). */
+  readonly previous: readonly string[];
+  /** Live state of the accounts that matter here (at least desired and previous); an account not listed is not a member. */
   readonly live: readonly LiveMember[];
+  /** Accounts some other live declaration holds: never removed (the last claim removes). */
+  readonly protected?: ReadonlySet<string>;
+  /**
+   * Act only on accounts whose declaration changed: an account declared before and now is left
+   * as it is (the first event after an upgrade changes no membership by itself).
+   */
+  readonly onlyChanges?: boolean;
+  /** Members the target holds in all (for the quota); default: the live members listed. */
+  readonly memberCount?: number;
   /** Invite members left in an invitable state (GuardDuty `invite`). */
   readonly invite: boolean;
   readonly removal: RemovalMode;
@@ -63,6 +74,11 @@ export interface AccountProblem {
   /** The API operation whose outcome is the problem, e.g. `InviteMembers`. */
   readonly operation: string;
   readonly reason: string;
+}
+
+export interface Removals {
+  readonly disassociate: string[];
+  readonly delete: string[];
 }
 
 export interface Plan {
@@ -78,10 +94,9 @@ export interface Plan {
     readonly invite: string[];
   };
   /** Removals phase, run only after every addition succeeded. */
-  readonly removals: {
-    readonly disassociate: string[];
-    readonly delete: string[];
-  };
+  readonly removals: Removals;
+  /** Accounts no longer declared here that another claim holds: released, not removed. */
+  readonly released: string[];
   /** Declared accounts that need the user to act (e.g. a wrong root email). */
   readonly blocked: AccountProblem[];
   /** Declared accounts that are already where they should be. */
@@ -99,15 +114,27 @@ export function sameEmail(a: string | undefined, b: string | undefined): boolean
   return (a ?? '').trim().toLowerCase() === (b ?? '').trim().toLowerCase();
 }
 
+/** How to take one member out: disassociate while associated (GuardDuty), delete unless only disassociating. */
+function addRemoval(removals: Removals, statuses: MemberStatusModel, member: LiveMember, mode: RemovalMode): void {
+  if (statuses.hasDisassociate && !statuses.unassociated.includes(member.status)) {
+    removals.disassociate.push(member.accountId);
+  }
+  if (mode === 'DELETE' || !statuses.hasDisassociate) {
+    removals.delete.push(member.accountId);
+  }
+}
+
 export function planMembers(input: PlanInput): Plan {
   const { statuses } = input;
   const live = new Map(input.live.map((m) => [m.accountId, m]));
   const desiredIds = new Set(input.desired.map((m) => m.accountId));
+  const previousIds = new Set(input.previous);
   const has = (list: readonly string[], status: string) => list.includes(status);
 
   const plan: Plan = {
     additions: { disassociate: [], delete: [], create: [], invite: [] },
     removals: { disassociate: [], delete: [] },
+    released: [],
     blocked: [],
     unchanged: [],
     keptDespiteEmail: [],
@@ -117,6 +144,10 @@ export function planMembers(input: PlanInput): Plan {
 
   for (const member of input.desired) {
     const current = live.get(member.accountId);
+    if (input.onlyChanges && previousIds.has(member.accountId)) {
+      plan.unchanged.push(member.accountId);
+      continue;
+    }
     if (!current) {
       plan.additions.create.push(member);
       continue;
@@ -147,33 +178,131 @@ export function planMembers(input: PlanInput): Plan {
     }
   }
 
-  // Ownership: only accounts this resource declared before may be removed.
-  const removed = new Set<string>();
-  for (const member of input.previous) {
-    const current = live.get(member.accountId);
-    if (desiredIds.has(member.accountId) || !current || removed.has(member.accountId)) {
+  // Ownership: only accounts this resource held before may leave, and only if no other claim holds them.
+  for (const accountId of previousIds) {
+    const current = live.get(accountId);
+    if (desiredIds.has(accountId) || !current) {
       continue;
     }
-    removed.add(member.accountId);
-    if (statuses.hasDisassociate && !has(statuses.unassociated, current.status)) {
-      plan.removals.disassociate.push(member.accountId);
+    if (input.protected?.has(accountId)) {
+      plan.released.push(accountId);
+      continue;
     }
-    if (input.removal === 'DELETE' || !statuses.hasDisassociate) {
-      plan.removals.delete.push(member.accountId);
-    }
+    addRemoval(plan.removals, statuses, current, input.removal);
   }
 
   const newMembers = plan.additions.create.filter((m) => !live.has(m.accountId)).length;
-  (plan as { peakMembers: number }).peakMembers = live.size + newMembers;
+  (plan as { peakMembers: number }).peakMembers = (input.memberCount ?? live.size) + newMembers;
   return plan;
 }
 
-/** Declared members still present, to remove when the resource is deleted. */
+/** Accounts a plan takes out of the target. */
+export function removedAccounts(removals: Removals): string[] {
+  return [...new Set([...removals.disassociate, ...removals.delete])];
+}
+
+/** Members this resource held that are still members and no other claim holds: removed when it is deleted. */
 export function planDeletion(
   statuses: MemberStatusModel,
-  declared: readonly MemberDeclaration[],
+  held: readonly string[],
   live: readonly LiveMember[],
   removal: RemovalMode,
-): Plan['removals'] {
-  return planMembers({ statuses, desired: [], previous: declared, live, invite: false, removal }).removals;
+  protectedIds: ReadonlySet<string> = new Set(),
+): Removals {
+  return planMembers({ statuses, desired: [], previous: held, live, invite: false, removal, protected: protectedIds }).removals;
+}
+
+/** Below this many previously held accounts, removals are not limited by default. */
+export const REMOVAL_GUARD_FLOOR = 10;
+/** The default limit: a quarter of the previous declaration. */
+export const REMOVAL_GUARD_SHARE = 0.25;
+
+/**
+ * The most removals one deployment (or sync) may make: `maxRemovals` when set, else no limit
+ * below 10 previously held accounts, else 25% of them, rounded up.
+ */
+export function removalLimit(previousCount: number, maxRemovals?: number): number {
+  if (maxRemovals !== undefined) {
+    return maxRemovals;
+  }
+  return previousCount < REMOVAL_GUARD_FLOOR ? Number.POSITIVE_INFINITY : Math.ceil(previousCount * REMOVAL_GUARD_SHARE);
+}
+
+/** How an account the failed run changed stood before it: `undefined` for no member. */
+export type PriorState = { readonly status: string; readonly email?: string } | undefined;
+
+export interface RestoreInput {
+  readonly statuses: MemberStatusModel;
+  /** Every account the failed run changed, and how it stood before. */
+  readonly before: ReadonlyMap<string, PriorState>;
+  /** Live state of those accounts now. */
+  readonly live: readonly LiveMember[];
+  /** Accounts another live declaration holds: not removed even if the run created them. */
+  readonly protected?: ReadonlySet<string>;
+  /** Emails to recreate members with, when the prior state does not record one. */
+  readonly emails: ReadonlyMap<string, string>;
+  readonly removal: RemovalMode;
+}
+
+export interface Restore {
+  readonly plan: Plan;
+  /** Accounts recreated that must accept an invitation again (they had been invited or had accepted). */
+  readonly reinvited: string[];
+  /** Accounts whose prior state cannot be brought back without removing them (logged, left as they are). */
+  readonly inexact: { readonly accountId: string; readonly before: string; readonly now: string }[];
+  /** Accounts to recreate whose email is unknown (cannot happen with a complete record; reported). */
+  readonly missingEmail: string[];
+}
+
+/**
+ * Back to the membership before a failed deployment: members it created go (unless another
+ * claim holds them), members it removed come back with their recorded email (invited again if
+ * they had been invited or had accepted), an email it changed is changed back. A member that was
+ * there before is never removed; a status it cannot restore without that (an invitation sent to
+ * a member that was only Created) is left and reported.
+ */
+export function planRestore(input: RestoreInput): Restore {
+  const { statuses } = input;
+  const live = new Map(input.live.map((m) => [m.accountId, m]));
+  const restore: Restore = {
+    plan: planMembers({ statuses, desired: [], previous: [], live: [], invite: false, removal: input.removal }),
+    reinvited: [],
+    inexact: [],
+    missingEmail: [],
+  };
+  const { plan } = restore;
+  const wasInvited = (status: string) => statuses.settled.includes(status) || statuses.verificationFailed.includes(status);
+  for (const [accountId, prior] of input.before) {
+    const now = live.get(accountId);
+    if (prior === undefined) {
+      if (now && !input.protected?.has(accountId)) {
+        addRemoval(plan.removals, statuses, now, 'DELETE');
+      }
+      continue;
+    }
+    const email = prior.email || input.emails.get(accountId);
+    const recreate = !now || (prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== '' && !sameEmail(now.email, prior.email));
+    if (recreate) {
+      if (!email) {
+        restore.missingEmail.push(accountId);
+        continue;
+      }
+      if (now) {
+        if (statuses.hasDisassociate && !statuses.unassociated.includes(now.status)) plan.additions.disassociate.push(accountId);
+        plan.additions.delete.push(accountId);
+      }
+      plan.additions.create.push({ accountId, email });
+      if (wasInvited(prior.status)) {
+        restore.reinvited.push(accountId);
+      }
+    } else if (now!.status !== prior.status) {
+      if (statuses.hasDisassociate && statuses.recreatable.includes(prior.status) && !statuses.unassociated.includes(now!.status)) {
+        // The run invited a disassociated member: disassociating it again brings it back.
+        plan.removals.disassociate.push(accountId);
+      } else {
+        restore.inexact.push({ accountId, before: prior.status, now: now!.status });
+      }
+    }
+  }
+  return restore;
 }

@@ -34,7 +34,24 @@ export interface ReconcileProperties {
   readonly DisableEmailNotification?: string | boolean;
   readonly MemberRemoval?: string;
   readonly FailOnUnprocessed?: string | boolean;
+  /** `2` since the ownership ledger; absent on resources deployed by earlier versions. */
+  readonly Schema?: string;
+  /** `DESTROY` (default) or `RETAIN`: what deleting the resource does to its members. */
+  readonly RemovalPolicy?: string;
+  /** Most accounts one deployment may remove; absent: the default guard. */
+  readonly MaxRemovals?: string | number;
+  /** What the other constructs of this stack declare on this service, known from synth time. */
+  readonly Siblings?: SiblingDeclarations;
 }
+
+/** The declarations of the stack's other constructs of the same service (their emails aside). */
+export interface SiblingDeclarations {
+  /** Account codec (ledger/codec.ts): their static members. */
+  readonly Accounts?: string;
+}
+
+/** The properties' schema since the ownership ledger. */
+export const SCHEMA_VERSION = '2';
 
 const MEMBER_SEPARATOR = ':';
 

@@ -129,3 +129,15 @@ test('GetParameters and DeleteParameters take 1 to 10 names; DeleteParameter of 
   await expect(ssm.send(new DeleteParameterCommand({ Name: '/p/b' }))).rejects.toMatchObject({ name: 'ParameterNotFound' });
   expect(endpoint.countFor('SSM', 'DeleteParameter', 'ParameterNotFound')).toBe(1);
 });
+
+test('GetParametersByPath filters by Type, so a reader can skip SecureString parameters', async () => {
+  await put('/app/a/claim', 'ids');
+  await put('/app/a/emails', 'secret', { Type: 'SecureString' });
+  await put('/app/b/claim', 'ids');
+  const strings = await ssm.send(new GetParametersByPathCommand({
+    Path: '/app', Recursive: true, ParameterFilters: [{ Key: 'Type', Option: 'Equals', Values: ['String'] }],
+  }));
+  expect(strings.Parameters!.map((p) => p.Name).sort()).toEqual(['/app/a/claim', '/app/b/claim']);
+  await expect(ssm.send(new GetParametersByPathCommand({ Path: '/app', ParameterFilters: [{ Key: 'Type', Values: ['Text'] }] })))
+    .rejects.toMatchObject({ name: 'ValidationException' });
+});

@@ -52,6 +52,25 @@ function checkName(name: unknown, what = 'name'): string {
   return name;
 }
 
+/**
+ * GetParametersByPath's ParameterFilters: only the `Type` key (`Equals`) is modelled; KeyId and
+ * Label, which the service also accepts there, are refused as unmodelled.
+ */
+function typeFilter(filters: unknown): string[] | undefined {
+  if (filters === undefined) return undefined;
+  if (!Array.isArray(filters)) throw invalid("1 validation error detected: Value at 'parameterFilters' failed to satisfy constraint: Member must not be null");
+  let types: string[] | undefined;
+  for (const filter of filters as { Key?: string; Option?: string; Values?: string[] }[]) {
+    if (filter.Key !== 'Type') throw invalid(`The filter key ${String(filter.Key)} is not modeled by this endpoint.`);
+    if (filter.Option !== undefined && filter.Option !== 'Equals') throw invalid(`The filter option ${filter.Option} is not valid for key Type.`);
+    if (!Array.isArray(filter.Values) || filter.Values.length < 1 || filter.Values.some((v) => !TYPES.includes(v))) {
+      throw invalid('The filter value is not valid for key Type: use String, StringList or SecureString.');
+    }
+    types = filter.Values;
+  }
+  return types;
+}
+
 /** The opaque ciphertext a SecureString read without decryption gets. */
 function encrypted(p: SsmParameter): string {
   return `AQICAH${createHash('sha256').update(`${p.name}|${p.version}|${p.value}`).digest('base64')}`;
@@ -150,12 +169,12 @@ function ssmRoute(model: SsmModel, operation: string, b: Record<string, unknown>
         if (typeof b.Path !== 'string' || !b.Path.startsWith('/')) throw invalid('The parameter path must begin with a forward slash "/".');
         // A trailing slash names the same path.
         const path = checkName(b.Path.length > 1 ? b.Path.replace(/\/$/, '') : b.Path, 'path');
-        if (b.ParameterFilters !== undefined) throw invalid('ParameterFilters are not modeled by this endpoint.');
+        const types = typeFilter(b.ParameterFilters);
         const max = b.MaxResults === undefined ? 10 : Number(b.MaxResults);
         if (!Number.isInteger(max) || max < 1 || max > 10) {
           throw invalid(`1 validation error detected: Value '${String(b.MaxResults)}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 10`);
         }
-        const p = paginate(model.below(path, b.Recursive === true), {
+        const p = paginate(model.below(path, b.Recursive === true).filter((item) => !types || types.includes(item.type)), {
           max, token: b.NextToken, invalidToken: () => new ServiceError(400, 'InvalidNextToken', 'The specified token isn\'t valid.'),
         });
         return { Parameters: p.items.map((item) => model.wire(item, b.WithDecryption)), NextToken: p.next };

@@ -16,14 +16,14 @@ export interface SynthesizedMembers {
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
 
 /** One stack in account 999999999999 with one construct of `service` declaring `members`. */
-export function synthesizeMembers(service: 'GuardDuty' | 'Detective', members: MemberAccount[], detectorId?: string): SynthesizedMembers {
+export function synthesizeMembers(service: 'GuardDuty' | 'Detective', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number } = {}): SynthesizedMembers {
   const started = process.hrtime.bigint();
   const app = new App();
   const stack = new Stack(app, 'Members', { env: { account: '999999999999', region: 'us-east-1' } });
   if (service === 'GuardDuty') {
-    new GuardDutyMembers(stack, 'Members', { detectorId, members });
+    new GuardDutyMembers(stack, 'Members', { detectorId, members, ...extra });
   } else {
-    new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph' });
+    new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph', ...extra });
   }
   const template = app.synth().getStackByName('Members').template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
   const synthMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -1,7 +1,7 @@
 import { accountIds } from './fakes';
-import { chunk, CreateResult, MemberApi, reconcile, UnprocessedAccount } from '../../src/private/engine';
+import { chunk, CreateResult, execute, MemberApi, readAccounts, readCosts, UnprocessedAccount } from '../../src/private/engine';
 import { Logger } from '../../src/private/logger';
-import { LiveMember } from '../../src/private/planner';
+import { LiveMember, planMembers } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
 import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
 
@@ -10,6 +10,7 @@ const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () 
 /** Records how many calls are in flight at once. */
 class SlowApi implements MemberApi {
   readonly statuses = GUARDDUTY_STATUSES;
+  readonly pageSize = 50;
   inFlight = 0;
   peak = 0;
   readonly members = new Map<string, LiveMember>();
@@ -44,9 +45,36 @@ test('chunks hold at most 50 and as many as possible', () => {
 test.each([1, 3, 5])('no more than %i batches are in flight at once', async (concurrency) => {
   const api = new SlowApi();
   const desired = accountIds(500).map((accountId) => ({ accountId, email: 'a@example.com' }));
-  const summary = await reconcile(api, { desired, previous: [], undoOnFailure: true }, {
+  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
+  const { summary, complete } = await execute(api, plan, new Map(), {
     invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet, concurrency,
   });
   expect(summary).toMatchObject({ created: 500, invited: 500 });
+  expect(complete).toBe(true);
   expect(api.peak).toBe(concurrency);
+});
+
+test('past the deadline no new batch starts: the execution is incomplete, not failed', async () => {
+  const api = new SlowApi();
+  const desired = accountIds(500).map((accountId) => ({ accountId, email: 'a@example.com' }));
+  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
+  const result = await execute(api, plan, new Map(), {
+    invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet, concurrency: 2, deadline: Date.now() + 30,
+  });
+  expect(result.complete).toBe(false);
+  expect(result.problems).toEqual([]);
+  expect(api.members.size).toBeGreaterThan(0);
+  expect(api.members.size).toBeLessThan(500);
+});
+
+test('reads accounts in parallel batches of 50, non-members absent; the cheaper read is chosen by round trips', async () => {
+  const api = new SlowApi();
+  accountIds(120).forEach((accountId) => api.members.set(accountId, { accountId, status: 'Enabled' }));
+  const read = await readAccounts(api, [...accountIds(120), '999999999999']);
+  expect(read.size).toBe(120);
+  expect(api.peak).toBeGreaterThan(1);
+  // 5,500 accounts of a 5,000-member detector: 11 rounds of 10 parallel reads against 100 pages.
+  expect(readCosts(api, 5500, 5000)).toEqual({ list: 100, get: 11 });
+  // A near-empty detector lists in one page.
+  expect(readCosts(api, 5000, 10)).toEqual({ list: 1, get: 10 });
 });

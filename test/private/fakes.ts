@@ -2,8 +2,10 @@
  * Small stateful stand-ins for GuardDuty and Detective behind aws-sdk-client-mock, so handler
  * tests can run whole create / update / delete / rollback sequences and inspect every call.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import * as detective from '@aws-sdk/client-detective';
 import * as guardduty from '@aws-sdk/client-guardduty';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { ClientFactory } from '../../src/private/services/member-service';
@@ -327,11 +329,18 @@ export class FakeDetective extends FakeService {
   }
 }
 
-/** Real clients (their `send` is replaced by the mocks), with no retries slowing tests down. */
-export function testClients(): ClientFactory {
+/**
+ * Real clients with no retries slowing tests down: the member services' `send` is replaced by
+ * the fakes' mocks; the ledger (SSM) and stack statuses (CloudFormation) go to the local
+ * endpoint's models over the wire.
+ */
+export function testClients(endpoint: { readonly url: string }): ClientFactory {
+  const wire = { region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
   return clientsOf(
     new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 }),
     new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }),
+    new SSMClient(wire),
+    new CloudFormationClient(wire),
   );
 }
 
@@ -362,14 +371,14 @@ type EventFor<T extends CloudFormationCustomResourceEvent['RequestType']> = Extr
 export function cfnEvent(
   requestType: 'Create' | 'Update' | 'Delete',
   properties: Record<string, unknown>,
-  extra: { old?: Record<string, unknown>; physicalId?: string } = {},
+  extra: { old?: Record<string, unknown>; physicalId?: string; stackId?: string; logicalId?: string } = {},
 ): CloudFormationCustomResourceEvent {
   const base = {
     ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework',
     ResponseURL: 'https://example.invalid/response',
-    StackId: 'arn:aws:cloudformation:us-east-1:999999999999:stack/test/guid',
+    StackId: extra.stackId ?? 'arn:aws:cloudformation:us-east-1:999999999999:stack/test/guid',
     RequestId: `request-${++requestCounter}`,
-    LogicalResourceId: 'Members',
+    LogicalResourceId: extra.logicalId ?? 'Members',
     ResourceType: 'Custom::GuardDutyMembers',
     ResourceProperties: { ServiceToken: 'token', ...properties },
   };
@@ -386,3 +395,20 @@ export const lambdaContext = {
   invokedFunctionArn: 'arn:aws:lambda:us-east-1:999999999999:function:handler',
   getRemainingTimeInMillis: () => 14 * 60 * 1000,
 };
+
+/** Runs `fn` with the SDK's default clients pointed at the local endpoint (as the bundled handler runs). */
+export async function withEndpointEnv<T>(endpoint: { readonly url: string }, fn: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SSM: endpoint.url,
+    AWS_ENDPOINT_URL_CLOUDFORMATION: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  });
+  try {
+    return await fn();
+  } finally {
+    process.env = saved;
+  }
+}

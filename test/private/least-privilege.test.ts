@@ -77,6 +77,14 @@ const ENVIRONMENTS = [
 
 function expectedGrants(env: typeof ENVIRONMENTS[number], options: { guardDuty: boolean; detective: boolean; discovery: boolean }): string[] {
   const { partition, region, account } = env;
+  const where = `${region}:${account}`;
+  /** Where each service's actions may act: this account's and region's targets, ledger and stacks. */
+  const resources: Record<string, string> = {
+    guardduty: `arn:${partition}:guardduty:${where}:detector/*`,
+    detective: `arn:${partition}:detective:${where}:graph:*`,
+    ssm: `arn:${partition}:ssm:${where}:parameter/cdk-security-members/*`,
+    cloudformation: `arn:${partition}:cloudformation:${where}:stack/*/*`,
+  };
   const pairs: string[] = [];
   for (const action of actionsCalledByHandler()) {
     const service = action.split(':')[0];
@@ -84,7 +92,7 @@ function expectedGrants(env: typeof ENVIRONMENTS[number], options: { guardDuty: 
     if (DISCOVERY.has(action)) {
       if (options.discovery) pairs.push(`${action} *`);
     } else {
-      pairs.push(`${action} ${service === 'guardduty' ? `arn:${partition}:guardduty:${region}:${account}:detector/*` : `arn:${partition}:detective:${region}:${account}:graph:*`}`);
+      pairs.push(`${action} ${resources[service]}`);
     }
   }
   for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
@@ -105,12 +113,14 @@ function synth(build: (stack: Stack) => void, env?: { account: string; region: s
   return Template.fromStack(stack);
 }
 
-test('the handler imports exactly the member and discovery operations of both services', () => {
+test('the handler imports exactly the member and discovery operations of both services, the ledger\'s and DescribeStacks', () => {
   // A readable anchor for reviewers; the policy tests below use the derived set itself.
   expect([...actionsCalledByHandler()].sort()).toEqual([
+    'cloudformation:DescribeStacks',
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'ssm:DeleteParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter',
   ]);
 });
 
@@ -139,15 +149,19 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
   });
 });
 
-test('the framework role may only invoke the handler and write its logs', () => {
+test.each([
+  ['SecurityMembersProviderFrameworkRole', ['states:StartExecution <Ref SecurityMembersProviderwaiterstatemachine>']],
+  ['SecurityMembersProviderFrameworkCompleteRole', []],
+])('the framework role %s may only invoke the handler, write its logs (and start the waiter)', (role, extra) => {
   const env = ENVIRONMENTS[0];
   const template = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty'));
-  const actual = grants(template, 'SecurityMembersProviderFrameworkRole', env).map(withoutLogicalIdHashes);
+  const actual = grants(template, role, env).map(withoutLogicalIdHashes).map((g) => g.replace(/(waiterstatemachine)[0-9A-F]{8}/, '$1'));
   expect([...new Set(actual)]).toEqual([
     'lambda:GetFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>',
     'lambda:InvokeFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>',
     'lambda:InvokeFunction arn:aws:lambda:us-east-1:111111111111:function:<SecurityMembersProviderHandler>:*',
     'logs:CreateLogStream arn:aws:logs:us-east-1:111111111111:log-group:<SecurityMembersProviderLogs>:*',
     'logs:PutLogEvents arn:aws:logs:us-east-1:111111111111:log-group:<SecurityMembersProviderLogs>:*',
+    ...extra,
   ].sort());
 });

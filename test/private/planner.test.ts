@@ -1,4 +1,4 @@
-import { LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, sameEmail } from '../../src/private/planner';
+import { LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, planRestore, PriorState, removalLimit, RestoreInput, sameEmail } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
 import { DETECTIVE_STATUSES } from '../../src/private/services/detective/statuses';
 import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
@@ -62,16 +62,16 @@ describe('GuardDuty plan', () => {
     ['organization member without recorded email: nothing', { desired: [m(A)], live: [live(A, 'Enabled', '')] }, { unchanged: [A] }],
     ['same email, EmailVerificationFailed: blocked', { desired: [m(A)], live: [live(A, 'EmailVerificationFailed')] }, { blocked: [A] }],
     ['previously declared, dropped, Enabled: disassociate and delete',
-      { previous: [m(A)], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
-    ['previously declared, dropped, Created: delete only', { previous: [m(A)], live: [live(A, 'Created')] }, { delete: [A] }],
+      { previous: [A], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
+    ['previously declared, dropped, Created: delete only', { previous: [A], live: [live(A, 'Created')] }, { delete: [A] }],
     ['previously declared, dropped, DISASSOCIATE mode: disassociate only',
-      { previous: [m(A)], live: [live(A, 'Invited')], removal: 'DISASSOCIATE' }, { disassociate: [A] }],
+      { previous: [A], live: [live(A, 'Invited')], removal: 'DISASSOCIATE' }, { disassociate: [A] }],
     ['previously declared, dropped, DISASSOCIATE mode, already Removed: nothing',
-      { previous: [m(A)], live: [live(A, 'Removed')], removal: 'DISASSOCIATE' }, {}],
-    ['previously declared, dropped, already gone: nothing', { previous: [m(A)] }, {}],
+      { previous: [A], live: [live(A, 'Removed')], removal: 'DISASSOCIATE' }, {}],
+    ['previously declared, dropped, already gone: nothing', { previous: [A] }, {}],
     ['never declared member (added by hand): never touched', { desired: [m(B)], live: [live(A, 'Enabled'), live(B, 'Enabled')] }, { unchanged: [B] }],
-    ['still declared: not removed', { desired: [m(A)], previous: [m(A)], live: [live(A, 'Enabled')] }, { unchanged: [A] }],
-    ['previous list repeats an account: removed once', { previous: [m(A), m(A)], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
+    ['still declared: not removed', { desired: [m(A)], previous: [A], live: [live(A, 'Enabled')] }, { unchanged: [A] }],
+    ['previous list repeats an account: removed once', { previous: [A, A], live: [live(A, 'Enabled')] }, { disassociate: [A], delete: [A] }],
   ])('%s', (_name, input, expected) => {
     expect(summary(plan(GUARDDUTY_STATUSES, input))).toEqual({ ...none, ...expected });
   });
@@ -96,7 +96,7 @@ describe('GuardDuty plan', () => {
     // then sends an Update with the old properties as new and the failed ones as old.
     const rollback = plan(GUARDDUTY_STATUSES, {
       desired: [m(A)],
-      previous: [m(A), m(B), m(C)],
+      previous: [A, B, C],
       live: [live(A, 'Enabled'), live(B, 'Invited')],
     });
     expect(summary(rollback)).toEqual({ ...none, unchanged: [A], disassociate: [B], delete: [B] });
@@ -105,7 +105,7 @@ describe('GuardDuty plan', () => {
   test('rollback of a failed email change recreates the old email', () => {
     const rollback = plan(GUARDDUTY_STATUSES, {
       desired: [m(A, 'old@example.com')],
-      previous: [m(A, 'new@example.com')],
+      previous: [A],
       live: [live(A, 'Invited', 'new@example.com')],
     });
     expect(summary(rollback)).toEqual({ ...none, disassociateFirst: [A], deleteFirst: [A], create: [A] });
@@ -115,7 +115,7 @@ describe('GuardDuty plan', () => {
   test('peak membership counts live members plus new ones, before removals', () => {
     const p = plan(GUARDDUTY_STATUSES, {
       desired: [m(B), m(C)],
-      previous: [m(A)],
+      previous: [A],
       live: [live(A, 'Enabled'), live(B, 'Removed')],
     });
     expect(p.peakMembers).toBe(3);
@@ -123,9 +123,9 @@ describe('GuardDuty plan', () => {
   });
 
   test('deletion plan removes only declared members that are still members', () => {
-    expect(planDeletion(GUARDDUTY_STATUSES, [m(A), m(B), m(C)], [live(A, 'Enabled'), live(B, 'Created'), live('999999999999', 'Enabled')], 'DELETE'))
+    expect(planDeletion(GUARDDUTY_STATUSES, [A, B, C], [live(A, 'Enabled'), live(B, 'Created'), live('999999999999', 'Enabled')], 'DELETE'))
       .toEqual({ disassociate: [A], delete: [A, B] });
-    expect(planDeletion(GUARDDUTY_STATUSES, [m(A)], [live(A, 'Enabled')], 'DISASSOCIATE')).toEqual({ disassociate: [A], delete: [] });
+    expect(planDeletion(GUARDDUTY_STATUSES, [A], [live(A, 'Enabled')], 'DISASSOCIATE')).toEqual({ disassociate: [A], delete: [] });
   });
 });
 
@@ -145,9 +145,9 @@ describe('Detective plan', () => {
       { deleteFirst: [A], create: [A] }],
     ['email differs, ENABLED: kept', { desired: [m(A, 'new@example.com')], live: [live(A, 'ENABLED', 'old@example.com')] }, { unchanged: [A] }],
     ['email differs, ACCEPTED_BUT_DISABLED: kept', { desired: [m(A, 'new@example.com')], live: [live(A, 'ACCEPTED_BUT_DISABLED', 'old@example.com')] }, { unchanged: [A] }],
-    ['previously declared, dropped: DeleteMembers, never disassociate', { previous: [m(A)], live: [live(A, 'ENABLED')] }, { delete: [A] }],
+    ['previously declared, dropped: DeleteMembers, never disassociate', { previous: [A], live: [live(A, 'ENABLED')] }, { delete: [A] }],
     ['previously declared, dropped, DISASSOCIATE mode still deletes (Detective has no disassociate)',
-      { previous: [m(A)], live: [live(A, 'INVITED')], removal: 'DISASSOCIATE' }, { delete: [A] }],
+      { previous: [A], live: [live(A, 'INVITED')], removal: 'DISASSOCIATE' }, { delete: [A] }],
     ['never declared: never touched', { live: [live(A, 'ENABLED')] }, {}],
   ])('%s', (_name, input, expected) => {
     expect(summary(plan(DETECTIVE_STATUSES, input))).toEqual({ ...none, ...expected });
@@ -176,5 +176,87 @@ describe('sameEmail', () => {
     [undefined, 'a@example.com', false],
   ])('%s vs %s', (a, b, expected) => {
     expect(sameEmail(a, b)).toBe(expected);
+  });
+});
+
+describe('ownership: the last claim removes', () => {
+  test('an account no longer declared here that another claim holds is released, not removed', () => {
+    const p = plan(GUARDDUTY_STATUSES, { previous: [A, B], live: [live(A, 'Enabled'), live(B, 'Enabled')], protected: new Set([B]) });
+    expect(summary(p)).toEqual({ ...none, disassociate: [A], delete: [A] });
+    expect(p.released).toEqual([B]);
+  });
+
+  test('after an upgrade, accounts declared before and now are left as they are (no drift repair by the upgrade itself)', () => {
+    const p = plan(GUARDDUTY_STATUSES, {
+      desired: [m(A), m(B)],
+      previous: [A, C],
+      onlyChanges: true,
+      live: [live(A, 'Created'), live(C, 'Enabled')],
+    });
+    expect(summary(p)).toEqual({ ...none, unchanged: [A], create: [B], disassociate: [C], delete: [C] });
+  });
+
+  test('the quota counts every member of the target when given, not only the accounts read', () => {
+    const p = plan(DETECTIVE_STATUSES, { desired: [m(A)], live: [], memberCount: 1_200 });
+    expect(p.peakMembers).toBe(1_201);
+  });
+});
+
+describe('the removal guard', () => {
+  test.each([
+    [0, undefined, Infinity],
+    [9, undefined, Infinity],
+    [10, undefined, 3],
+    [40, undefined, 10],
+    [1000, undefined, 250],
+    [1000, 0, 0],
+    [5, 2, 2],
+    [1000, 600, 600],
+  ])('previously %i accounts, maxRemovals %s: at most %d removals', (previous, maxRemovals, limit) => {
+    expect(removalLimit(previous, maxRemovals)).toBe(limit);
+  });
+});
+
+describe('restore after a failed deployment', () => {
+  const restore = (statuses: MemberStatusModel, before: [string, PriorState][], members: LiveMember[], extra: Partial<RestoreInput> = {}) =>
+    planRestore({ statuses, before: new Map(before), live: members, emails: new Map([[B, 'b-declared@example.com']]), removal: 'DELETE', ...extra });
+
+  test('members the run created go; one another claim holds stays', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, undefined], [B, undefined]], [live(A, 'Invited'), live(B, 'Invited')], { protected: new Set([B]) });
+    expect(summary(r.plan)).toEqual({ ...none, disassociate: [A], delete: [A] });
+  });
+
+  test('members the run removed come back with their recorded email; invited ones must accept again', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: 'a-recorded@example.com' }], [C, { status: 'Created', email: 'c@example.com' }]], []);
+    expect(r.plan.additions.create).toEqual([{ accountId: A, email: 'a-recorded@example.com' }, { accountId: C, email: 'c@example.com' }]);
+    expect(r.reinvited).toEqual([A]);
+  });
+
+  test('without a recorded email, the declared one is used', () => {
+    const r = restore(DETECTIVE_STATUSES, [[B, { status: 'ENABLED' }]], []);
+    expect(r.plan.additions.create).toEqual([{ accountId: B, email: 'b-declared@example.com' }]);
+  });
+
+  test('an email the run changed is changed back (the member is recreated)', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'old@example.com' }]], [live(A, 'Invited', 'new@example.com')]);
+    expect(summary(r.plan)).toEqual({ ...none, disassociateFirst: [A], deleteFirst: [A], create: [A] });
+    expect(r.plan.additions.create[0].email).toBe('old@example.com');
+  });
+
+  test('a disassociated member the run invited is disassociated again', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Removed', email: `${A}@example.com` }]], [live(A, 'Invited')]);
+    expect(summary(r.plan)).toEqual({ ...none, disassociate: [A] });
+  });
+
+  test('a member that was there before is never removed to restore its status: reported instead', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Created', email: `${A}@example.com` }]], [live(A, 'Invited')]);
+    expect(summary(r.plan)).toEqual(none);
+    expect(r.inexact).toEqual([{ accountId: A, before: 'Created', now: 'Invited' }]);
+  });
+
+  test('unchanged accounts need nothing; an unknown email is reported', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: `${A}@example.com` }], [C, { status: 'Enabled' }]], [live(A, 'Enabled')]);
+    expect(summary(r.plan)).toEqual(none);
+    expect(r.missingEmail).toEqual([C]);
   });
 });

@@ -1,26 +1,37 @@
 import { CreateMembersCommand, ListMembersCommand } from '@aws-sdk/client-detective';
 import { accountIds, cfnEvent, encoded, FakeDetective, GRAPH_ARN, lambdaContext, serviceError, testClients } from './fakes';
 import { handleEvent, HandlerResponse } from '../../src/private/reconcile.lambda';
+import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 let dt: FakeDetective;
 
-beforeEach(() => {
+let endpoint: Endpoint;
+
+beforeEach(async () => {
+  endpoint = await startEndpoint();
   dt = new FakeDetective();
   for (const level of ['info', 'warn', 'error'] as const) {
     jest.spyOn(console, level).mockImplementation(() => undefined);
   }
 });
 
-afterEach(() => {
+afterEach(async () => {
+  await endpoint.stop();
   dt.mock.restore();
   jest.restoreAllMocks();
 });
 
 function props(ids: string[], extra: Record<string, unknown> = {}) {
-  return { Service: 'Detective', GraphArn: GRAPH_ARN, Members: encoded(ids), FailOnUnprocessed: 'true', ...extra };
+  return { Service: 'Detective', GraphArn: GRAPH_ARN, Members: encoded(ids), FailOnUnprocessed: 'true', Schema: '2', ...extra };
 }
 
-const run = (event: ReturnType<typeof cfnEvent>) => handleEvent(event, lambdaContext, testClients());
+/** Properties as a version before the ownership ledger wrote them. */
+function legacy(ids: string[], extra: Record<string, unknown> = {}) {
+  const { Schema: _schema, ...rest } = props(ids, extra);
+  return rest;
+}
+
+const run = (event: ReturnType<typeof cfnEvent>) => handleEvent(event, lambdaContext, testClients(endpoint));
 const create = (ids: string[], extra?: Record<string, unknown>): Promise<HandlerResponse> => run(cfnEvent('Create', props(ids, extra)));
 const update = (ids: string[], oldIds: string[]): Promise<HandlerResponse> =>
   run(cfnEvent('Update', props(ids), { old: props(oldIds), physicalId: GRAPH_ARN }));
@@ -180,28 +191,28 @@ test('a new graph is a replacement', async () => {
   expect(dt.callsOf('DeleteMembers')).toHaveLength(0);
 });
 
-describe('delete', () => {
+describe('delete of a resource deployed before the ledger', () => {
   test('removes declared members still present', async () => {
     const [a, b] = accountIds(2);
     dt.add(a, 'ENABLED');
     dt.add('999999999990', 'ENABLED');
-    const response = await run(cfnEvent('Delete', props([a, b]), { physicalId: GRAPH_ARN }));
+    const response = await run(cfnEvent('Delete', legacy([a, b]), { physicalId: GRAPH_ARN }));
     expect(dt.state()).toEqual({ 999999999990: 'ENABLED' });
     expect(response.Data.Removed).toBe(1);
   });
 
   test('a graph that no longer exists is success', async () => {
     dt.graphArns = [];
-    await expect(run(cfnEvent('Delete', props(accountIds(1)), { physicalId: GRAPH_ARN }))).resolves.toMatchObject({ PhysicalResourceId: GRAPH_ARN });
+    await expect(run(cfnEvent('Delete', legacy(accountIds(1)), { physicalId: GRAPH_ARN }))).resolves.toMatchObject({ PhysicalResourceId: GRAPH_ARN });
   });
 
   test('a physical ID that is no graph (never created) is success without calls', async () => {
-    await run(cfnEvent('Delete', props(accountIds(1)), { physicalId: 'not-a-graph' }));
+    await run(cfnEvent('Delete', legacy(accountIds(1)), { physicalId: 'not-a-graph' }));
     expect(dt.calls).toEqual([]);
   });
 
   test('other errors are not mistaken for a missing graph', async () => {
     dt.failNext('ListMembers', serviceError('AccessDeniedException', 'denied'));
-    await expect(run(cfnEvent('Delete', props(accountIds(1)), { physicalId: GRAPH_ARN }))).rejects.toThrow('denied');
+    await expect(run(cfnEvent('Delete', legacy(accountIds(1)), { physicalId: GRAPH_ARN }))).rejects.toThrow('denied');
   });
 });

@@ -1,14 +1,18 @@
 import { deflateSync } from 'zlib';
 import { InviteMembersCommand, ListMembersCommand } from '@aws-sdk/client-guardduty';
-import { accountIds, cfnEvent, encoded, FakeGuardDuty, lambdaContext, serviceError, testClients } from './fakes';
-import { handleEvent, handler, HandlerResponse } from '../../src/private/reconcile.lambda';
+import { accountIds, cfnEvent, encoded, FakeGuardDuty, lambdaContext, serviceError, testClients, withEndpointEnv } from './fakes';
+import { handleEvent, handler, HandlerResponse, TIME_RESERVE_MS } from '../../src/private/reconcile.lambda';
 import { REASON_BUDGET_BYTES } from '../../src/private/report';
+import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 let gd: FakeGuardDuty;
 let logs: string[];
 const DETECTOR = 'd0123456789abcdef0123456789abcdef';
 
-beforeEach(() => {
+let endpoint: Endpoint;
+
+beforeEach(async () => {
+  endpoint = await startEndpoint();
   gd = new FakeGuardDuty();
   logs = [];
   for (const level of ['info', 'warn', 'error', 'log'] as const) {
@@ -18,16 +22,23 @@ beforeEach(() => {
   }
 });
 
-afterEach(() => {
+afterEach(async () => {
+  await endpoint.stop();
   gd.mock.restore();
   jest.restoreAllMocks();
 });
 
 function props(ids: string[], extra: Record<string, unknown> = {}) {
-  return { Service: 'GuardDuty', DetectorId: DETECTOR, Members: encoded(ids), Invite: 'true', FailOnUnprocessed: 'true', MemberRemoval: 'DELETE', ...extra };
+  return { Service: 'GuardDuty', DetectorId: DETECTOR, Members: encoded(ids), Invite: 'true', FailOnUnprocessed: 'true', MemberRemoval: 'DELETE', Schema: '2', ...extra };
 }
 
-const run = (event: ReturnType<typeof cfnEvent>) => handleEvent(event, lambdaContext, testClients());
+/** Properties as a version before the ownership ledger wrote them. */
+function legacy(ids: string[], extra: Record<string, unknown> = {}) {
+  const { Schema: _schema, ...rest } = props(ids, extra);
+  return rest;
+}
+
+const run = (event: ReturnType<typeof cfnEvent>) => handleEvent(event, lambdaContext, testClients(endpoint));
 
 async function create(ids: string[], extra?: Record<string, unknown>): Promise<HandlerResponse> {
   return run(cfnEvent('Create', props(ids, extra)));
@@ -202,13 +213,18 @@ describe('create', () => {
     expect(gd.calls).toEqual([]);
   });
 
-  test('stops starting batches when the time budget is spent, and undoes the create', async () => {
-    const ids = accountIds(120);
-    const context = { ...lambdaContext, getRemainingTimeInMillis: () => 0 };
-    await expect(handleEvent(cfnEvent('Create', props(ids)), context, testClients())).rejects.toThrow(/not attempted: the handler ran out of time/);
-    expect(gd.callsOf('CreateMembers')).toHaveLength(0);
-    expect(gd.state()).toEqual({});
-  });
+  test('work that does not fit one invocation continues in the next: 1,000 accounts with room for one batch each', async () => {
+    const ids = accountIds(1000);
+    // Each invocation has nothing left past the reserve: it sends one batch and hands over.
+    const context = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS };
+    const response = await handleEvent(cfnEvent('Create', props(ids)), context, testClients(endpoint));
+    expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
+    expect(response.Data).toMatchObject({ Created: 1000, Invited: 1000, Unprocessed: 0 });
+    // Each account was created and invited exactly once, across many invocations.
+    expect(gd.callsOf('CreateMembers').flatMap((c) => c.accounts).sort()).toEqual(ids);
+    expect(gd.callsOf('InviteMembers').flatMap((c) => c.accounts).sort()).toEqual(ids);
+    expect(gd.callsOf('CreateMembers').length).toBeGreaterThanOrEqual(20);
+  }, 60_000);
 });
 
 describe('update', () => {
@@ -328,13 +344,13 @@ describe('update', () => {
   });
 });
 
-describe('delete', () => {
+describe('delete of a resource deployed before the ledger (its properties say what it declared)', () => {
   test('removes the declared members that are still members, nothing else', async () => {
     const [a, b, c] = accountIds(3);
     gd.add(a, 'Enabled');
     gd.add(b, 'Created');
     gd.add('999999999990', 'Enabled');
-    const response = await run(cfnEvent('Delete', props([a, b, c]), { physicalId: DETECTOR }));
+    const response = await run(cfnEvent('Delete', legacy([a, b, c]), { physicalId: DETECTOR }));
     expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
     expect(response).toEqual({ PhysicalResourceId: DETECTOR, Data: expect.objectContaining({ Removed: 2 }) });
   });
@@ -342,13 +358,13 @@ describe('delete', () => {
   test('DISASSOCIATE leaves the member details', async () => {
     const [a] = accountIds(1);
     gd.add(a, 'Enabled');
-    await run(cfnEvent('Delete', props([a], { MemberRemoval: 'DISASSOCIATE' }), { physicalId: DETECTOR }));
+    await run(cfnEvent('Delete', legacy([a], { MemberRemoval: 'DISASSOCIATE' }), { physicalId: DETECTOR }));
     expect(gd.state()).toEqual({ [a]: 'Removed' });
   });
 
   test('a detector that no longer exists is success', async () => {
     gd.detectorIds = [];
-    const response = await run(cfnEvent('Delete', props(accountIds(2)), { physicalId: DETECTOR }));
+    const response = await run(cfnEvent('Delete', legacy(accountIds(2)), { physicalId: DETECTOR }));
     expect(response.PhysicalResourceId).toBe(DETECTOR);
     // GetDetector confirms it: BadRequestException alone is GuardDuty's answer to any bad input.
     expect(gd.sequence()).toEqual(['GetDetector']);
@@ -359,19 +375,19 @@ describe('delete', () => {
     const [a] = accountIds(1);
     gd.add(a, 'Enabled');
     gd.failNext('ListMembers', serviceError('BadRequestException', 'The request is rejected because an invalid or out-of-range value is specified.'));
-    await expect(run(cfnEvent('Delete', props([a]), { physicalId: DETECTOR }))).rejects.toThrow('The request is rejected because an invalid or out-of-range value is specified.');
+    await expect(run(cfnEvent('Delete', legacy([a]), { physicalId: DETECTOR }))).rejects.toThrow('The request is rejected because an invalid or out-of-range value is specified.');
     expect(gd.sequence()).toEqual(['ListMembers', 'GetDetector']);
     expect(gd.state()).toEqual({ [a]: 'Enabled' });
   });
 
   test('access denied on delete is a failure, not a gone detector', async () => {
     gd.failNext('ListMembers', serviceError('AccessDeniedException', 'User is not authorized to perform guardduty:ListMembers'));
-    await expect(run(cfnEvent('Delete', props(accountIds(1)), { physicalId: DETECTOR }))).rejects.toThrow(/not authorized/);
+    await expect(run(cfnEvent('Delete', legacy(accountIds(1)), { physicalId: DETECTOR }))).rejects.toThrow(/not authorized/);
     expect(gd.callsOf('GetDetector')).toHaveLength(0);
   });
 
   test('members already gone is success', async () => {
-    const response = await run(cfnEvent('Delete', props(accountIds(2)), { physicalId: DETECTOR }));
+    const response = await run(cfnEvent('Delete', legacy(accountIds(2)), { physicalId: DETECTOR }));
     expect(response.Data.Removed).toBe(0);
     expect(gd.callsOf('DeleteMembers')).toHaveLength(0);
   });
@@ -379,7 +395,7 @@ describe('delete', () => {
   test('is not blocked by a declaration that failed validation', async () => {
     const [a] = accountIds(1);
     gd.add(a, 'Enabled');
-    await run(cfnEvent('Delete', { Service: 'GuardDuty', Members: [`${a}:${a}@example.com`, 'garbage', '123:x@y'], FailOnUnprocessed: 'maybe', MemberRemoval: 'SHRED' }, { physicalId: DETECTOR }));
+    await run(cfnEvent('Delete', { Service: 'GuardDuty', Members: [`${a}:${a}@example.com`, 'garbage', '123:x@y'], FailOnUnprocessed: 'maybe', MemberRemoval: 'SHRED', RemovalPolicy: 'DESTROY' }, { physicalId: DETECTOR }));
     expect(gd.state()).toEqual({});
   });
 
@@ -387,14 +403,14 @@ describe('delete', () => {
     const [a] = accountIds(1);
     gd.add(a, 'Enabled');
     gd.autoEnableAll.add(a);
-    await expect(run(cfnEvent('Delete', props([a]), { physicalId: DETECTOR }))).rejects.toThrow(/auto-enable set to ALL/);
+    await expect(run(cfnEvent('Delete', legacy([a]), { physicalId: DETECTOR }))).rejects.toThrow(/auto-enable set to ALL/);
   });
 
   test('refused removals with failOnUnprocessed false are counted', async () => {
     const [a] = accountIds(1);
     gd.add(a, 'Enabled');
     gd.autoEnableAll.add(a);
-    const response = await run(cfnEvent('Delete', props([a], { FailOnUnprocessed: 'false' }), { physicalId: DETECTOR }));
+    const response = await run(cfnEvent('Delete', legacy([a], { FailOnUnprocessed: 'false' }), { physicalId: DETECTOR }));
     expect(response.Data.Unprocessed).toBe(1);
   });
 });
@@ -421,14 +437,13 @@ describe('failure reasons', () => {
     expect(ids.every((id) => failureLog.includes(id))).toBe(true);
   });
 
-  test('the Lambda entry point keeps the stack trace to one line and turns unexpected errors into reasons', async () => {
-    gd.mock.restore();
-    gd = new FakeGuardDuty();
+  test('the Lambda entry point keeps the stack trace to one line and turns unexpected errors into reasons naming the request', async () => {
     gd.failNext('ListMembers', serviceError('AccessDeniedException', 'User is not authorized to perform guardduty:ListMembers'));
-    const event = cfnEvent('Create', props(accountIds(1)));
-    const error = await handler(event, lambdaContext as never).catch((e: Error) => e);
+    // The isComplete call of a create: the event carries what onEvent returned.
+    const event = { ...cfnEvent('Create', props(accountIds(1))), PhysicalResourceId: DETECTOR, CdkSecurityMembers: { startedAt: Date.now() } };
+    const error = await withEndpointEnv(endpoint, () => handler(event as never, lambdaContext as never).catch((e: Error) => e));
     expect(error).toBeInstanceOf(Error);
-    expect((error as Error).message).toBe('AccessDeniedException: User is not authorized to perform guardduty:ListMembers');
+    expect((error as Error).message).toBe(`AccessDeniedException: User is not authorized to perform guardduty:ListMembers (request ${event.RequestId})`);
     expect((error as Error).stack!.split('\n')).toHaveLength(1);
   });
 });

@@ -2,11 +2,14 @@
  * The handler's SDK clients retry throttling and server errors: these tests run the real client
  * middleware (no send() mock) over a scripted HTTP handler.
  */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DetectiveClient } from '@aws-sdk/client-detective';
 import { GuardDutyClient, ListDetectorsCommand } from '@aws-sdk/client-guardduty';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { HttpResponse } from '@smithy/core/protocols';
-import { cfnEvent, clientsOf, GRAPH_ARN, lambdaContext } from './fakes';
+import { cfnEvent, clientsOf, GRAPH_ARN, lambdaContext, withEndpointEnv } from './fakes';
 import { clientConfig, handleEvent, handler as lambdaHandler, invocationClients, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS } from '../../src/private/reconcile.lambda';
+import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 interface Scripted {
   readonly status: number;
@@ -41,12 +44,23 @@ function scriptedHandler(script: Record<string, Scripted[]>) {
 const clientOptions = { region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
 const ACCOUNT = '111111111111';
 
-beforeEach(() => {
+let endpoint: Endpoint;
+/** The ledger's and the stack status's clients, on the local endpoint. */
+const ledgerClients = () => {
+  const wire = { region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 't', secretAccessKey: 't' } };
+  return [new SSMClient(wire), new CloudFormationClient(wire)];
+};
+
+beforeEach(async () => {
+  endpoint = await startEndpoint();
   jest.spyOn(console, 'info').mockImplementation(() => undefined);
   jest.spyOn(console, 'warn').mockImplementation(() => undefined);
   jest.spyOn(console, 'error').mockImplementation(() => undefined);
 });
-afterEach(() => jest.restoreAllMocks());
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await endpoint.stop();
+});
 
 test('the clients use the adaptive retry strategy with room for throttling, one rate limiter per client', () => {
   const config = clientConfig();
@@ -79,7 +93,7 @@ test('GuardDuty: throttling (429) and 5xx answers are retried until the calls go
     'POST /detector/d1/member/invite': [throttled, { status: 200, body: { unprocessedAccounts: [] } }],
   });
   const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = clientsOf(gd);
+  const clients = clientsOf(gd, ...ledgerClients());
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
 
@@ -98,7 +112,7 @@ test('Detective: TooManyRequestsException is retried', async () => {
     'POST /graph/members': [{ status: 200, body: { Members: [], UnprocessedAccounts: [] } }],
   });
   const dt = new DetectiveClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = clientsOf(dt);
+  const clients = clientsOf(dt, ...ledgerClients());
 
   const response = await handleEvent(cfnEvent('Create', { Service: 'Detective', GraphArn: GRAPH_ARN, Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients);
 
@@ -113,7 +127,7 @@ test('a client error (400) is not retried and ends as a reason naming operation 
     'POST /detector/d1/member/get': [{ status: 200, body: { members: [], unprocessedAccounts: [{ accountId: ACCOUNT, result: 'not a member' }] } }],
   });
   const gd = new GuardDutyClient({ ...clientOptions, ...clientConfig(), requestHandler: handler });
-  const clients = clientsOf(gd);
+  const clients = clientsOf(gd, ...ledgerClients());
 
   await expect(handleEvent(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }), lambdaContext, clients))
     .rejects.toThrow(`CreateMembers, 1 account: "BadRequestException: The request is rejected because an invalid or out-of-range value is specified." (${ACCOUNT})`);
@@ -149,9 +163,12 @@ describe('retry quota across invocations', () => {
       instances.add(this);
       return Promise.resolve({ Members: [] }) as never;
     });
-    const event = cfnEvent('Delete', { Service: 'GuardDuty', DetectorId: 'd1', Members: [] }, { physicalId: 'd1' });
-    await lambdaHandler(event, lambdaContext as never);
-    await lambdaHandler(event, lambdaContext as never);
+    // The isComplete call of a delete (of a resource deployed before the ledger: it names its members).
+    const event = { ...cfnEvent('Delete', { Service: 'GuardDuty', DetectorId: 'd1', Members: [`${ACCOUNT}:a@example.com`] }, { physicalId: 'd1' }), CdkSecurityMembers: { startedAt: Date.now() } };
+    await withEndpointEnv(endpoint, async () => {
+      await lambdaHandler(event as never, lambdaContext as never);
+      await lambdaHandler(event as never, lambdaContext as never);
+    });
     expect(instances.size).toBe(2);
   });
 });

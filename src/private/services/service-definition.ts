@@ -41,6 +41,8 @@ export interface ServiceDefinition {
   readonly quota: number;
   /** `per administrator account`, `per behavior graph`. */
   readonly quotaUnit: string;
+  /** The target's name in the ownership ledger's parameter paths (`/cdk-security-members/<iamPrefix>/<ledgerId>/`). */
+  ledgerId(target: string): string;
   /**
    * Checks a target named by value (tokens are never passed in). Returns what is wrong, naming
    * the prop and the value, or undefined. `env` holds the stack's account and region when known.

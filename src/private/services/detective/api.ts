@@ -29,6 +29,7 @@ function liveMember(m: MemberDetail): LiveMember {
 
 export class DetectiveMemberApi implements MemberApi {
   readonly statuses = DETECTIVE_STATUSES;
+  readonly pageSize = PAGE_SIZE;
 
   constructor(
     private readonly client: DetectiveClient,

@@ -16,6 +16,8 @@ export const DETECTIVE: ServiceDefinition = {
     // replacement can still clean up the old one.
     arn: { resource: 'graph', resourceName: '*', separator: ':' },
   },
+  // The graph's 32 hex characters (an ARN's colons are not allowed in parameter names).
+  ledgerId: (graphArn) => graphArn.split(':').pop() ?? graphArn,
   memberActions: [
     'detective:CreateMembers',
     'detective:DeleteMembers',

@@ -27,6 +27,7 @@ function unprocessed(list: GuardDutyUnprocessed[] | undefined): UnprocessedAccou
 
 export class GuardDutyMemberApi implements MemberApi {
   readonly statuses = GUARDDUTY_STATUSES;
+  readonly pageSize = PAGE_SIZE;
 
   constructor(
     private readonly client: GuardDutyClient,

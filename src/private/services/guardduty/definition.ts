@@ -16,6 +16,7 @@ export const GUARDDUTY: ServiceDefinition = {
     // replacement can still clean up the old one.
     arn: { resource: 'detector', resourceName: '*', separator: '/' },
   },
+  ledgerId: (detectorId) => detectorId,
   memberActions: [
     'guardduty:CreateMembers',
     'guardduty:DeleteMembers',

@@ -1,0 +1,352 @@
+/**
+ * The ownership ledger of one target (a detector, a behavior graph, a hub): every member
+ * resource's claim under `/cdk-security-members/<service>/<target id>/<stack>/<logical ID>/`,
+ * the target's lock and its membership census. Members belong to the target; an account leaves
+ * it only when no claim holds it any more.
+ *
+ * A claim is three records: `claim` (String: the deployed declaration without emails, the
+ * accounts it resolved to and which of them it adopted), `declaration` (SecureString: the
+ * static members' emails and the invitation message) and `inflight` (String: what the
+ * deployment in progress is changing, kept until the next run so a rollback can undo it
+ * exactly), plus `inflight-secret` (SecureString) when that needs emails.
+ */
+import { decodeAccounts, encodeAccounts } from './codec';
+import { latestRecord, ParameterStore, ParameterWrite, recordWrites, StoredRecord } from './store';
+
+export const LEDGER_ROOT = '/cdk-security-members';
+
+/** Which resource a claim belongs to. */
+export interface ClaimKey {
+  readonly stackId: string;
+  readonly logicalId: string;
+}
+
+/** The deployed declaration, without emails. */
+export interface DeclaredSettings {
+  readonly organizationalUnits: readonly string[];
+  readonly excludeAccounts: readonly string[];
+  readonly invite: boolean;
+  readonly memberRemoval: string;
+  readonly failOnUnprocessed: boolean;
+  readonly disableEmailNotification: boolean;
+  readonly removalPolicy: string;
+  readonly maxRemovals?: number;
+}
+
+export interface ClaimRecord {
+  readonly v: 1;
+  readonly stackId: string;
+  readonly logicalId: string;
+  readonly service: string;
+  readonly target: string;
+  /** Of the resource properties deployed. */
+  readonly fingerprint: string;
+  readonly declaration: DeclaredSettings;
+  /** Account codec: the accounts this claim holds (the declaration resolved). */
+  readonly accounts: string;
+  /** Account codec: those declared through organizational units. */
+  readonly fromOrganizations: string;
+  /** Account codec: those that were members already when this claim took them (the rest it created). */
+  readonly adopted: string;
+  /** The SecureString declaration record that goes with this claim record. */
+  readonly declarationRecord?: RecordRef;
+  readonly updatedAt: string;
+}
+
+/** Where a record's parameters are: `<base>/<generation>/0 … <parts - 1>`. */
+export interface RecordRef {
+  readonly base: string;
+  readonly generation: string;
+  readonly parts: number;
+}
+
+/** The parameter names of a record. */
+export function recordNames(ref: RecordRef): string[] {
+  return Array.from({ length: ref.parts }, (_, i) => `${ref.base}/${ref.generation}/${i}`);
+}
+
+/** The record a set of writes makes (they are one record's parts). */
+export function recordRef(writes: readonly ParameterWrite[]): RecordRef | undefined {
+  const match = writes.length > 0 ? /^(.*)\/(g[0-9a-z]+)\/\d+$/.exec(writes[0].name) : null;
+  return match ? { base: match[1], generation: match[2], parts: writes.length } : undefined;
+}
+
+export interface DeclarationRecord {
+  /** Static members: account ID and email. */
+  readonly members: readonly (readonly [string, string])[];
+  readonly message?: string;
+}
+
+export type InFlightPhase = 'running' | 'done' | 'failed' | 'undoing';
+
+/**
+ * How the accounts a run changes stood before it, compactly: the accounts it may change are
+ * those it adds to the claim, those it touches otherwise (`touched`), and those it releases that
+ * were members; of these, `present` gives the ones that were members, by status, and the rest
+ * were not members.
+ */
+export interface PriorStates {
+  /** Account codec: accounts the run changes besides those it adds or releases (invitations, new emails). */
+  readonly touched: string;
+  /** Status → account codec: members before, by status. */
+  readonly present: Readonly<Record<string, string>>;
+}
+
+export interface InFlightRecord {
+  readonly v: 1;
+  readonly requestId: string;
+  readonly requestType: 'Create' | 'Update';
+  /** Fingerprints of the properties before and after: a rollback update swaps them. */
+  readonly from?: string;
+  readonly to: string;
+  readonly phase: InFlightPhase;
+  readonly startedAt: number;
+  /** Account codec: accounts this run makes the claim hold that it did not hold before. */
+  readonly adding: string;
+  /** Account codec: accounts the claim held before and no longer holds. */
+  readonly releasing: string;
+  readonly before: PriorStates;
+  /** The claim's adopted and organization accounts before the run, to put back on rollback. */
+  readonly previousAdopted: string;
+  readonly previousFromOrganizations: string;
+  /** Counts so far, across invocations. */
+  readonly progress: { readonly created: number; readonly invited: number; readonly removed: number };
+  /** Set once the run failed: the reason, reported when its undo is done. */
+  readonly failure?: string;
+  /** The first event after an upgrade: only declaration changes are acted on. */
+  readonly onlyChanges?: boolean;
+  /** The generation of the claim record this run wrote. */
+  readonly claimGeneration?: string;
+  /** The in-flight-secret record written with this one. */
+  readonly secret?: RecordRef;
+  /** SecureString records of the claim that this run's records replace: deleted when it is done. */
+  readonly replaces?: readonly RecordRef[];
+}
+
+/** A run's progress, written apart from its (larger) in-flight record. */
+export interface InFlightState {
+  readonly requestId: string;
+  readonly phase: InFlightPhase;
+  readonly progress: InFlightRecord['progress'];
+  readonly failure?: string;
+}
+
+export interface InFlightSecret {
+  /** Emails the run needs later: organization accounts it adds, recorded emails of accounts it changes. */
+  readonly emails: Readonly<Record<string, string>>;
+}
+
+export interface Census {
+  /** Members of the target when last counted with ListMembers, plus this library's changes since. */
+  readonly total: number;
+  /** When ListMembers last counted them (epoch ms). */
+  readonly listedAt: number;
+}
+
+export interface LockRecord {
+  readonly owner: string;
+  readonly expires: number;
+}
+
+/** A claim's SecureString records. */
+export interface ClaimSecrets {
+  readonly declaration?: StoredRecord<DeclarationRecord>;
+  readonly inflight?: StoredRecord<InFlightSecret>;
+  readonly names: string[];
+}
+
+/** A claim as read from the ledger. */
+export interface LoadedClaim {
+  readonly path: string;
+  readonly record: ClaimRecord;
+  readonly claimGeneration: string;
+  readonly inflight?: InFlightRecord;
+  /** Every String parameter name of the claim (all generations), for clean-up. */
+  readonly names: readonly string[];
+}
+
+export function stackNameOf(stackId: string): string {
+  // arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>
+  return stackId.split(':')[5]?.split('/')[1] ?? stackId;
+}
+
+/** Parameter names allow letters, digits and `._-`: anything else is hex-escaped. */
+export function pathSegment(text: string): string {
+  return text.replace(/[^a-zA-Z0-9_.-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
+}
+
+/** The accounts a claim holds: its record's, plus, while a run is unfinished, what it adds and releases. */
+export function heldAccounts(claim: LoadedClaim): Set<string> {
+  const held = new Set(decodeAccounts(claim.record.accounts));
+  const inflight = claim.inflight;
+  if (inflight && inflight.phase !== 'done') {
+    decodeAccounts(inflight.adding).forEach((id) => held.add(id));
+    decodeAccounts(inflight.releasing).forEach((id) => held.add(id));
+  }
+  return held;
+}
+
+export class TargetLedger {
+  readonly prefix: string;
+
+  constructor(private readonly store: ParameterStore, iamPrefix: string, targetId: string) {
+    this.prefix = `${LEDGER_ROOT}/${pathSegment(iamPrefix)}/${pathSegment(targetId)}`;
+  }
+
+  claimPath(key: ClaimKey): string {
+    return `${this.prefix}/${pathSegment(stackNameOf(key.stackId))}/${pathSegment(key.logicalId)}`;
+  }
+
+  private get lockName(): string {
+    return `${this.prefix}/lock`;
+  }
+
+  private get censusName(): string {
+    return `${this.prefix}/census`;
+  }
+
+  /** Every claim of the target (String parameters only: no emails are read), and its census. */
+  async load(): Promise<{ claims: LoadedClaim[]; census?: Census }> {
+    const parameters = await this.store.list(this.prefix, ['String']);
+    const bases = new Set<string>();
+    for (const name of parameters.keys()) {
+      const match = /^(.*)\/claim\/g[0-9a-z]+\/\d+$/.exec(name);
+      if (match) bases.add(match[1]);
+    }
+    const claims: LoadedClaim[] = [];
+    for (const path of bases) {
+      const record = latestRecord<ClaimRecord>(parameters, `${path}/claim`);
+      if (!record) continue;
+      const names = [...parameters.keys()].filter((name) => ['claim', 'inflight', 'inflight-state'].some((r) => name.startsWith(`${path}/${r}/`)));
+      claims.push({ path, record: record.value, claimGeneration: record.generation, inflight: withState(parameters, path), names });
+    }
+    const censusText = parameters.get(this.censusName);
+    let census: Census | undefined;
+    try {
+      census = censusText ? JSON.parse(censusText) as Census : undefined;
+    } catch {
+      census = undefined;
+    }
+    return { claims, census };
+  }
+
+  /** A claim's SecureString records: its declaration and the run's secrets. */
+  async loadSecrets(path: string): Promise<ClaimSecrets> {
+    const parameters = await this.store.list(path, ['SecureString']);
+    return {
+      declaration: latestRecord<DeclarationRecord>(parameters, `${path}/declaration`),
+      inflight: latestRecord<InFlightSecret>(parameters, `${path}/inflight-secret`),
+      names: [...parameters.keys()],
+    };
+  }
+
+  claimWrites(path: string, record: ClaimRecord, generation?: string): ParameterWrite[] {
+    return recordWrites(`${path}/claim`, record, false, generation);
+  }
+
+  declarationWrites(path: string, record: DeclarationRecord): ParameterWrite[] {
+    return recordWrites(`${path}/declaration`, record, true);
+  }
+
+  /** The in-flight record; with emails, its secret record first (the record names it). */
+  inflightWrites(path: string, record: InFlightRecord, secret?: InFlightSecret): ParameterWrite[] {
+    const secretWrites = secret && Object.keys(secret.emails).length > 0 ? recordWrites(`${path}/inflight-secret`, secret, true) : [];
+    const named = secretWrites.length > 0 ? { ...record, secret: recordRef(secretWrites) } : record;
+    return [...secretWrites, ...recordWrites(`${path}/inflight`, named, false)];
+  }
+
+  stateWrites(path: string, state: InFlightState): ParameterWrite[] {
+    return recordWrites(`${path}/inflight-state`, state, false);
+  }
+
+  async write(writes: readonly ParameterWrite[]): Promise<void> {
+    await this.store.put(writes);
+  }
+
+  /** Every parameter name of one claim, both types (values are not needed: nothing is decrypted). */
+  async claimNames(path: string): Promise<string[]> {
+    return [...(await this.store.list(path, undefined, false)).keys()];
+  }
+
+  /**
+   * The parameters a claim's newer generations replaced: per record (claim, declaration,
+   * in-flight), every generation but the newest. Called once a run's own writes are done, so
+   * the newest generations are that run's.
+   */
+  staleNames(names: readonly string[]): string[] {
+    const parse = (name: string) => {
+      const match = /^(.*)\/(g[0-9a-z]+)\/\d+$/.exec(name);
+      return match ? { base: match[1], generation: match[2] } : undefined;
+    };
+    const newest = new Map<string, string>();
+    for (const name of names) {
+      const part = parse(name);
+      if (part && (newest.get(part.base) ?? '') < part.generation) newest.set(part.base, part.generation);
+    }
+    return names.filter((name) => {
+      const part = parse(name);
+      return part !== undefined && newest.get(part.base) !== part.generation;
+    });
+  }
+
+  /** Deletes parameters that a newer generation replaced (or a whole claim). */
+  async delete(names: readonly string[]): Promise<void> {
+    if (names.length > 0) {
+      await this.store.delete(names);
+    }
+  }
+
+  /** The census goes with the target's last claim: nothing is left under the target. */
+  async deleteCensus(): Promise<void> {
+    await this.store.delete([this.censusName]);
+  }
+
+  async writeCensus(census: Census): Promise<void> {
+    await this.store.overwrite(this.censusName, JSON.stringify(census));
+  }
+
+  /**
+   * Takes the target's lock for `owner` until `ttlMs` from now, or renews it if the owner
+   * holds it. A lock past its expiry (its holder died) is taken over. Returns the holder when
+   * someone else holds it.
+   */
+  async lock(owner: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: string }> {
+    const mine = JSON.stringify({ owner, expires: Date.now() + ttlMs } satisfies LockRecord);
+    if (await this.store.create(this.lockName, mine)) {
+      return { acquired: true };
+    }
+    const current = parseLock(await this.store.get(this.lockName));
+    if (current && current.owner !== owner && current.expires > Date.now()) {
+      return { acquired: false, holder: current.owner };
+    }
+    await this.store.overwrite(this.lockName, mine);
+    // Two takers of an expired lock: the last write wins, the other sees it and backs off.
+    const after = parseLock(await this.store.get(this.lockName));
+    return after?.owner === owner ? { acquired: true } : { acquired: false, holder: after?.owner ?? 'unknown' };
+  }
+
+  /** Releases the lock (the owner's expiry is longer than any run, so it is still the owner's). */
+  async unlock(): Promise<void> {
+    await this.store.delete([this.lockName]);
+  }
+}
+
+/** The claim's in-flight record with its latest state (phase, progress) when that belongs to the same run. */
+function withState(parameters: ReadonlyMap<string, string>, path: string): InFlightRecord | undefined {
+  const inflight = latestRecord<InFlightRecord>(parameters, `${path}/inflight`)?.value;
+  const state = latestRecord<InFlightState>(parameters, `${path}/inflight-state`)?.value;
+  if (!inflight || !state || state.requestId !== inflight.requestId) {
+    return inflight;
+  }
+  return { ...inflight, phase: state.phase, progress: state.progress, failure: state.failure ?? inflight.failure };
+}
+
+function parseLock(text: string | undefined): LockRecord | undefined {
+  try {
+    return text ? JSON.parse(text) as LockRecord : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export { decodeAccounts, encodeAccounts };

@@ -1,0 +1,171 @@
+/**
+ * The declaration as the handler reads it from the resource properties. Tokens resolve at deploy
+ * time, so everything is validated again before anything changes; a Delete reads leniently and
+ * is never blocked by a bad declaration.
+ */
+import { ReconcileError } from './engine';
+import { decodeAccounts } from './ledger/codec';
+import { RemovalMode } from './planner';
+import {
+  ACCOUNT_ID_PATTERN,
+  decodeMember,
+  EMAIL_MAX_LENGTH,
+  EMAIL_PATTERN,
+  MemberDeclaration,
+  memberEntries,
+  parseBoolean,
+  ReconcileProperties,
+  SCHEMA_VERSION,
+} from './properties';
+import { MemberService } from './services/member-service';
+import { MEMBER_SERVICES, memberService } from './services/registry';
+
+export type RemovalPolicyName = 'DESTROY' | 'RETAIN';
+
+export interface Settings {
+  readonly service: MemberService;
+  /** Static members, validated (strict) or as far as they decode (lenient). */
+  readonly members: MemberDeclaration[];
+  readonly invite: boolean;
+  readonly message?: string;
+  readonly disableEmailNotification: boolean;
+  readonly removal: RemovalMode;
+  readonly failOnUnprocessed: boolean;
+  readonly removalPolicy: RemovalPolicyName;
+  readonly maxRemovals?: number;
+  /** Static members of the stack's other constructs of this service. */
+  readonly siblingAccounts: string[];
+  /** False for resources deployed by a version before the ledger. */
+  readonly ledgerSchema: boolean;
+}
+
+/** Members of a declaration that was deployed before; invalid entries were never applied. */
+export function readDeclaredMembers(props: ReconcileProperties | undefined): MemberDeclaration[] {
+  const members: MemberDeclaration[] = [];
+  let entries: string[];
+  try {
+    entries = memberEntries(props);
+  } catch {
+    return members; // Properties that never decoded were never applied.
+  }
+  const seen = new Set<string>();
+  entries.forEach((encoded, index) => {
+    try {
+      const member = decodeMember(encoded, index);
+      if (ACCOUNT_ID_PATTERN.test(member.accountId) && !seen.has(member.accountId)) {
+        seen.add(member.accountId);
+        members.push(member);
+      }
+    } catch {
+      // Skipped: an entry that never decoded was never created either.
+    }
+  });
+  return members;
+}
+
+export function readService(props: ReconcileProperties): MemberService {
+  const service = memberService(props.Service);
+  if (!service) {
+    const known = MEMBER_SERVICES.map((s) => s.definition.name).join(' or ');
+    throw new ReconcileError(`Service: expected ${known}, got '${String(props.Service)}'`);
+  }
+  return service;
+}
+
+export function readSettings(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean): Settings {
+  const service = readService(props);
+  const fail = (message: string) => {
+    throw new ReconcileError(message);
+  };
+  const flag = (name: keyof ReconcileProperties, fallback: boolean) => {
+    try {
+      return parseBoolean(props[name] as string | boolean | undefined, fallback);
+    } catch (err) {
+      return strict ? fail(`${name}: ${(err as Error).message}`) : fallback;
+    }
+  };
+  const removalProp = props.MemberRemoval ?? 'DELETE';
+  let removal: RemovalMode = 'DELETE';
+  if (removalProp === 'DELETE' || removalProp === 'DISASSOCIATE') {
+    removal = removalProp;
+  } else if (strict) {
+    fail(`MemberRemoval: expected DELETE or DISASSOCIATE, got '${removalProp}'`);
+  }
+  const policyProp = props.RemovalPolicy ?? 'DESTROY';
+  let removalPolicy: RemovalPolicyName = 'DESTROY';
+  if (policyProp === 'DESTROY' || policyProp === 'RETAIN') {
+    removalPolicy = policyProp;
+  } else if (strict) {
+    fail(`RemovalPolicy: expected DESTROY or RETAIN, got '${policyProp}'`);
+  } else {
+    // A Delete with an unreadable policy keeps the members: removing is the step that cannot be undone.
+    removalPolicy = 'RETAIN';
+  }
+  let maxRemovals: number | undefined;
+  if (props.MaxRemovals !== undefined && props.MaxRemovals !== '') {
+    maxRemovals = Number(props.MaxRemovals);
+    if (!Number.isInteger(maxRemovals) || maxRemovals < 0) {
+      if (strict) fail(`MaxRemovals: expected a non-negative integer, got '${String(props.MaxRemovals)}'`);
+      maxRemovals = 0;
+    }
+  }
+  const message = props.Message || undefined;
+  const maxMessage = service.definition.messageMaxLength;
+  if (strict && message !== undefined && maxMessage !== undefined && message.length > maxMessage) {
+    fail(`Message: ${message.length} characters, more than the ${maxMessage} ${service.definition.name} takes`);
+  }
+  return {
+    service,
+    members: strict ? strictMembers(props, adminAccount) : readDeclaredMembers(props),
+    invite: flag('Invite', true),
+    message,
+    disableEmailNotification: flag('DisableEmailNotification', false),
+    removal,
+    failOnUnprocessed: flag('FailOnUnprocessed', true),
+    removalPolicy,
+    maxRemovals,
+    siblingAccounts: readSiblings(props, strict),
+    ledgerSchema: props.Schema === SCHEMA_VERSION,
+  };
+}
+
+function readSiblings(props: ReconcileProperties, strict: boolean): string[] {
+  try {
+    return decodeAccounts(props.Siblings?.Accounts);
+  } catch (err) {
+    if (strict) throw new ReconcileError(`Siblings: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+function strictMembers(props: ReconcileProperties, adminAccount: string | undefined): MemberDeclaration[] {
+  let entries: string[];
+  try {
+    entries = memberEntries(props);
+  } catch (err) {
+    throw new ReconcileError((err as Error).message);
+  }
+  const seen = new Set<string>();
+  return entries.map((encoded, index) => {
+    let member: MemberDeclaration;
+    try {
+      member = decodeMember(encoded, index);
+    } catch (err) {
+      throw new ReconcileError((err as Error).message);
+    }
+    if (!ACCOUNT_ID_PATTERN.test(member.accountId)) {
+      throw new ReconcileError(`Members[${index}]: account ID '${member.accountId}' is not 12 digits`);
+    }
+    if (!EMAIL_PATTERN.test(member.email) || member.email.length > EMAIL_MAX_LENGTH) {
+      throw new ReconcileError(`Members[${index}]: the email of account ${member.accountId} is not an address of at most ${EMAIL_MAX_LENGTH} characters`);
+    }
+    if (seen.has(member.accountId)) {
+      throw new ReconcileError(`Members[${index}]: account ${member.accountId} is declared twice`);
+    }
+    if (member.accountId === adminAccount) {
+      throw new ReconcileError(`Members[${index}]: account ${member.accountId} is the administrator account itself`);
+    }
+    seen.add(member.accountId);
+    return member;
+  });
+}
