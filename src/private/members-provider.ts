@@ -168,9 +168,12 @@ export class MembersProvider extends Construct {
 
   /**
    * Member actions on the stack account's and region's targets (see each definition's
-   * `target.arn`), and discovery on `*` only when a construct omits its target.
+   * `target.arn`), and discovery on `*` only when a construct omits its target and the service
+   * finds it with a List call.
    */
-  allow(service: ServiceDefinition, discovery: boolean): void {
+  allow(service: ServiceDefinition, omitsTarget: boolean): void {
+    // A service whose target is fixed (one per account and region, found without a List call) discovers nothing.
+    const discovery = omitsTarget && service.discoveryActions.length > 0;
     if (!this.granted.has(service.name)) {
       this.granted.add(service.name);
       const stack = Stack.of(this);
