@@ -139,7 +139,9 @@ class Run {
       case 'DisassociateMembers':
         return member === undefined || this.statuses.unassociated.includes(member.status);
       case 'DeleteMembers':
-        return member === undefined;
+        // A service may keep a disassociated member's record (Security Hub refuses DeleteMembers
+        // for organization accounts): disassociated, it is out of the target.
+        return member === undefined || (this.statuses.keepsDisassociated === true && this.statuses.recreatable.includes(member.status));
     }
   }
 

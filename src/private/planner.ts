@@ -42,6 +42,11 @@ export interface MemberStatusModel {
   readonly hasDisassociate: boolean;
   /** Whether CreateMembers invites by itself (Detective) or InviteMembers is separate (GuardDuty). */
   readonly createInvites: boolean;
+  /**
+   * Whether the service keeps the record of some disassociated members and refuses to delete
+   * it (Security Hub, for organization accounts): such a member counts as removed.
+   */
+  readonly keepsDisassociated?: boolean;
 }
 
 export type RemovalMode = 'DISASSOCIATE' | 'DELETE';
@@ -281,7 +286,16 @@ export function planRestore(input: RestoreInput): Restore {
       continue;
     }
     const email = prior.email || input.emails.get(accountId);
-    const recreate = !now || (prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== '' && !sameEmail(now.email, prior.email));
+    const emailChanged = now !== undefined && prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== ''
+      && !sameEmail(now.email, prior.email);
+    // A member the run disassociated (its record kept) comes back through CreateMembers, as a removed one does.
+    const disassociated = now !== undefined && statuses.recreatable.includes(now.status) && !statuses.recreatable.includes(prior.status);
+    if (disassociated && !emailChanged) {
+      plan.additions.create.push({ accountId, email: email ?? now!.email ?? '' });
+      if (wasInvited(prior.status)) restore.reinvited.push(accountId);
+      continue;
+    }
+    const recreate = !now || emailChanged;
     if (recreate) {
       if (!email) {
         restore.missingEmail.push(accountId);

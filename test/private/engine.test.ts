@@ -78,3 +78,26 @@ test('reads accounts in parallel batches of 50, non-members absent; the cheaper 
   // A near-empty detector lists in one page.
   expect(readCosts(api, 5000, 10)).toEqual({ list: 1, get: 10 });
 });
+
+test('a service that keeps disassociated members\' records: a refused DeleteMembers of a disassociated member counts as removed', async () => {
+  const api = new SlowApi();
+  const statuses = { ...GUARDDUTY_STATUSES, keepsDisassociated: true };
+  const keeper: MemberApi = Object.assign(Object.create(api), {
+    statuses,
+    disassociateMembers: async (ids: string[]) => {
+      ids.forEach((id) => api.members.set(id, { accountId: id, status: 'Removed' }));
+      return [];
+    },
+    deleteMembers: async (ids: string[]) => ids.map((accountId) => ({ accountId, reason: 'organization member accounts cannot be deleted' })),
+  });
+  accountIds(2).forEach((accountId) => api.members.set(accountId, { accountId, status: 'Enabled' }));
+  const plan = planMembers({ statuses, desired: [], previous: accountIds(2), live: [...api.members.values()], invite: true, removal: 'DELETE' });
+  const result = await execute(keeper, plan, new Map(api.members), { invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet });
+  expect(result.problems).toEqual([]);
+  expect(result.summary.removed).toBe(2);
+  // Without the flag, the same refusal is a failure.
+  const strict = await execute(Object.assign(Object.create(keeper), { statuses: GUARDDUTY_STATUSES }), plan, new Map(api.members), {
+    invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet,
+  });
+  expect(strict.problems.map((p) => p.operation)).toEqual(['DeleteMembers', 'DeleteMembers']);
+});

@@ -260,3 +260,17 @@ describe('restore after a failed deployment', () => {
     expect(r.missingEmail).toEqual([C]);
   });
 });
+
+describe('restore of a member the run only disassociated', () => {
+  test('a disassociated member whose record stayed comes back through CreateMembers (an invited one is invited again)', () => {
+    const r = planRestore({
+      statuses: GUARDDUTY_STATUSES,
+      before: new Map<string, PriorState>([[A, { status: 'Enabled', email: 'a@example.com' }], [B, { status: 'Invited', email: 'b@example.com' }]]),
+      live: [live(A, 'Removed', 'a@example.com'), live(B, 'Removed', 'b@example.com')],
+      emails: new Map(),
+      removal: 'DELETE',
+    });
+    expect(summary(r.plan)).toEqual({ ...none, create: [A, B] });
+    expect(r.reinvited).toEqual([A, B]);
+  });
+});
