@@ -14,6 +14,13 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { CreateMembersCommand as DtCreateMembers, DetectiveClient, GetMembersCommand as DtGetMembers, paginateListMembers as paginateDtMembers } from '@aws-sdk/client-detective';
 import { CreateMembersCommand, GetMembersCommand, GuardDutyClient, InviteMembersCommand, paginateListMembers } from '@aws-sdk/client-guardduty';
+import {
+  CreateMembersCommand as ShCreateMembers,
+  GetMembersCommand as ShGetMembers,
+  InviteMembersCommand as ShInviteMembers,
+  paginateListMembers as paginateShMembers,
+  SecurityHubClient,
+} from '@aws-sdk/client-securityhub';
 import { MemberAccount } from '../src';
 import { chunk, DEFAULT_CONCURRENCY } from '../src/private/engine';
 import { MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from '../src/private/reconcile.lambda';
@@ -21,7 +28,7 @@ import { syntheticAccounts } from '../test/endpoint/accounts';
 import { Endpoint, Faults, startEndpoint } from '../test/endpoint/member-endpoint';
 import { synthesizeMembers } from '../test/endpoint/synthesized';
 
-type Service = 'GuardDuty' | 'Detective';
+type Service = 'GuardDuty' | 'Detective' | 'SecurityHub';
 
 interface Setting {
   readonly name: string;
@@ -36,7 +43,8 @@ const LEDGER_ROUND_TRIPS = 4;
 const RATE = 10;
 const SETTINGS: Setting[] = [
   { name: `${LATENCY_MS} ms latency`, faults: { latencyMs: LATENCY_MS }, perAccountSample: 500 },
-  { name: `${LATENCY_MS} ms latency, ${RATE} req/s`, faults: { latencyMs: LATENCY_MS, requestsPerSecond: RATE }, perAccountSample: 50 },
+  // Each member service its own bucket of 10 a second; Security Hub's documented burst is 30.
+  { name: `${LATENCY_MS} ms latency, ${RATE} req/s`, faults: { latencyMs: LATENCY_MS, requestsPerSecond: RATE, rates: { SecurityHub: { perSecond: RATE, burst: 30 } } }, perAccountSample: 50 },
 ];
 const QUICK = process.argv.includes('--quick');
 /** `--only GuardDuty:5000,Detective:50`: just these scenarios. */
@@ -44,12 +52,15 @@ const ONLY = process.argv[process.argv.indexOf('--only') + 1]?.split(',').filter
 const ALL_SCENARIOS: { service: Service; n: number }[] = QUICK
   ? [{ service: 'GuardDuty', n: 50 }, { service: 'GuardDuty', n: 1000 }, { service: 'Detective', n: 50 }]
   : [50, 500, 1000, 5000].map((n) => ({ service: 'GuardDuty' as Service, n }))
-    .concat([50, 1200].map((n) => ({ service: 'Detective' as Service, n })));
+    .concat([50, 1200].map((n) => ({ service: 'Detective' as Service, n })))
+    .concat([50, 5000].map((n) => ({ service: 'SecurityHub' as Service, n })));
 const SCENARIOS = ONLY ? ALL_SCENARIOS.concat([]).filter((s) => ONLY.includes(`${s.service}:${s.n}`)) : ALL_SCENARIOS;
 /** Terraform's default parallelism: one-resource-per-account tools run about this many at once. */
 const PER_ACCOUNT_PARALLELISM = 10;
-const PAGE_MAX: Record<Service, number> = { GuardDuty: 50, Detective: 200 };
-const QUOTA: Record<Service, number> = { GuardDuty: 50_000, Detective: 1_200 };
+const PAGE_MAX: Record<Service, number> = { GuardDuty: 50, Detective: 200, SecurityHub: 50 };
+const QUOTA: Record<Service, number> = { GuardDuty: 50_000, Detective: 1_200, SecurityHub: 10_000 };
+/** Services whose CreateMembers does not invite: created batches are read back and invited. */
+const INVITES: Service[] = ['GuardDuty', 'SecurityHub'];
 const HANDLER_MEMORY_MB = 512;
 const HOST = path.join(__dirname, 'lambda-host.js');
 const OUT_DIR = path.join(__dirname, '..', 'bench-results');
@@ -188,7 +199,7 @@ function sum(runs: HandlerRun[]): HandlerRun {
 function clients(endpoint: Endpoint) {
   // The baselines stand for other tools: the SDK's own adaptive mode with its defaults.
   const config = { retryMode: 'adaptive', maxAttempts: MAX_ATTEMPTS, region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } };
-  return { gd: new GuardDutyClient(config), dt: new DetectiveClient(config) };
+  return { gd: new GuardDutyClient(config), dt: new DetectiveClient(config), sh: new SecurityHubClient(config) };
 }
 
 async function timed(endpoint: Endpoint, work: () => Promise<void>): Promise<Measured> {
@@ -200,7 +211,7 @@ async function timed(endpoint: Endpoint, work: () => Promise<void>): Promise<Mea
 
 /** The reference-architecture script: list, then one 50-account batch after another. */
 async function sequentialBatches(endpoint: Endpoint, service: Service, accounts: MemberAccount[]): Promise<Measured> {
-  const { gd, dt } = clients(endpoint);
+  const { gd, dt, sh } = clients(endpoint);
   const detectorId = endpoint.model.detectorId;
   const graphArn = endpoint.model.graphArn;
   try {
@@ -212,6 +223,12 @@ async function sequentialBatches(endpoint: Endpoint, service: Service, accounts:
           await gd.send(new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: details }));
           await gd.send(new InviteMembersCommand({ DetectorId: detectorId, AccountIds: batch.map((a) => a.accountId) }));
         }
+      } else if (service === 'SecurityHub') {
+        for await (const _page of paginateShMembers({ client: sh, pageSize: 50 }, { OnlyAssociated: false }));
+        for (const batch of chunk(accounts)) {
+          await sh.send(new ShCreateMembers({ AccountDetails: batch.map((a) => ({ AccountId: a.accountId, Email: a.email })) }));
+          await sh.send(new ShInviteMembers({ AccountIds: batch.map((a) => a.accountId) }));
+        }
       } else {
         for await (const _page of paginateDtMembers({ client: dt, pageSize: 200 }, { GraphArn: graphArn }));
         for (const batch of chunk(accounts)) {
@@ -220,14 +237,13 @@ async function sequentialBatches(endpoint: Endpoint, service: Service, accounts:
       }
     });
   } finally {
-    gd.destroy();
-    dt.destroy();
+    [gd, dt, sh].forEach((c) => c.destroy());
   }
 }
 
 /** One resource per account: create, invite (GuardDuty), read back; a few resources at a time. */
 async function perAccount(endpoint: Endpoint, service: Service, accounts: MemberAccount[]): Promise<Measured> {
-  const { gd, dt } = clients(endpoint);
+  const { gd, dt, sh } = clients(endpoint);
   const detectorId = endpoint.model.detectorId;
   const graphArn = endpoint.model.graphArn;
   let next = 0;
@@ -238,6 +254,10 @@ async function perAccount(endpoint: Endpoint, service: Service, accounts: Member
         await gd.send(new CreateMembersCommand({ DetectorId: detectorId, AccountDetails: [{ AccountId: accountId, Email: email }] }));
         await gd.send(new InviteMembersCommand({ DetectorId: detectorId, AccountIds: [accountId] }));
         await gd.send(new GetMembersCommand({ DetectorId: detectorId, AccountIds: [accountId] }));
+      } else if (service === 'SecurityHub') {
+        await sh.send(new ShCreateMembers({ AccountDetails: [{ AccountId: accountId, Email: email }] }));
+        await sh.send(new ShInviteMembers({ AccountIds: [accountId] }));
+        await sh.send(new ShGetMembers({ AccountIds: [accountId] }));
       } else {
         await dt.send(new DtCreateMembers({ GraphArn: graphArn, Accounts: [{ AccountId: accountId, EmailAddress: email }] }));
         await dt.send(new DtGetMembers({ GraphArn: graphArn, AccountIds: [accountId] }));
@@ -249,8 +269,7 @@ async function perAccount(endpoint: Endpoint, service: Service, accounts: Member
       await Promise.all(Array.from({ length: PER_ACCOUNT_PARALLELISM }, worker));
     });
   } finally {
-    gd.destroy();
-    dt.destroy();
+    [gd, dt, sh].forEach((c) => c.destroy());
   }
 }
 
@@ -258,6 +277,8 @@ async function runScenario(setting: Setting, service: Service, n: number): Promi
   const k = Math.round(n / 10);
   const accounts = syntheticAccounts(n + k, n);
   const endpoint = await startEndpoint({ faults: setting.faults });
+  // Security Hub takes at most 1,000 members by invitation: a larger hub is an organization's.
+  organizationScale(endpoint, service, n, accounts);
   try {
     const target = service === 'GuardDuty' ? endpoint.model.detectorId : undefined;
     const first = synthesizeMembers(service, accounts.slice(0, n), target);
@@ -274,7 +295,8 @@ async function runScenario(setting: Setting, service: Service, n: number): Promi
       updates.push(await invokeHandler(endpoint, cfnEvent('Update', next.resourceType, next.properties, { properties: previous, physicalId })));
       previous = next.properties;
     }
-    const live = Object.keys(endpoint.model.state(service)).sort();
+    // Disassociated organization accounts stay in Security Hub as Removed: out of the hub.
+    const live = Object.entries(endpoint.model.state(service)).filter(([, status]) => status !== 'Removed').map(([id]) => id).sort();
     if (live.join() !== accounts.slice(k).map((a) => a.accountId).sort().join()) {
       throw new Error(`${service} ${n}: membership after the update is not the declared set`);
     }
@@ -288,20 +310,36 @@ async function runScenario(setting: Setting, service: Service, n: number): Promi
       encoding,
       create: created,
       update: { ...sum(updates), added: k, removed: k, steps: steps.length },
-      sequential: await withFreshEndpoint(setting, (e) => sequentialBatches(e, service, accounts.slice(0, n))),
+      sequential: await withFreshEndpoint(
+        setting,
+        (e) => sequentialBatches(e, service, accounts.slice(0, n)),
+        (e) => organizationScale(e, service, n, accounts),
+      ),
       perAccount: await withFreshEndpoint(setting, async (e) => {
         const sampled = Math.min(n, setting.perAccountSample);
         const measured = await perAccount(e, service, accounts.slice(0, sampled));
         return { ...measured, wallMs: (measured.wallMs * n) / sampled, sampled };
-      }),
+      }, (e) => organizationScale(e, service, n, accounts)),
     };
   } finally {
     await endpoint.stop();
   }
 }
 
-async function withFreshEndpoint<T>(setting: Setting, fn: (endpoint: Endpoint) => Promise<T>): Promise<T> {
+/** Whether a scenario's accounts are organization accounts (enabled by CreateMembers, never invited). */
+function organizationAccounts(service: Service, n: number): boolean {
+  return service === 'SecurityHub' && n > 1000;
+}
+
+function organizationScale(endpoint: Endpoint, service: Service, n: number, accounts: MemberAccount[]) {
+  if (organizationAccounts(service, n)) {
+    accounts.forEach((a) => endpoint.model.organization.add(a.accountId));
+  }
+}
+
+async function withFreshEndpoint<T>(setting: Setting, fn: (endpoint: Endpoint) => Promise<T>, prepare?: (endpoint: Endpoint) => void): Promise<T> {
   const endpoint = await startEndpoint({ faults: setting.faults });
+  prepare?.(endpoint);
   try {
     return await fn(endpoint);
   } finally {
@@ -337,20 +375,25 @@ function targets(results: ScenarioResult[]): Target[] {
   for (const r of results) {
     const label = `${r.service} ${r.n} (${r.setting})`;
     const batches = Math.ceil(r.n / 50);
-    const mutatingCreate = r.service === 'GuardDuty' ? ['CreateMembers', 'InviteMembers'] : ['CreateMembers'];
+    // Organization accounts are enabled by CreateMembers and never invited.
+    const invites = INVITES.includes(r.service) && !organizationAccounts(r.service, r.n);
+    const mutatingCreate = invites ? ['CreateMembers', 'InviteMembers'] : ['CreateMembers'];
     check(`${label}: create sends ceil(N/50) = ${batches} calls per operation`,
       mutatingCreate.every((op) => r.create.calls[op] === batches) && r.create.calls.DisassociateMembers + r.create.calls.DeleteMembers === 0,
       callList(r.create));
     // GuardDuty reads each created batch back once, so that organization accounts are never invited.
-    const readBack = r.service === 'GuardDuty' ? batches : 0;
+    const readBack = INVITES.includes(r.service) ? batches : 0;
     check(`${label}: create lists 1 page and reads back ${readBack} batches (one GetMembers per created batch)`,
       r.create.calls.ListMembers <= 1 && r.create.calls.GetMembers === readBack, callList(r.create));
     const k = r.update.added;
     const kBatches = Math.ceil(k / 50) * r.update.steps;
-    const removalOps = r.service === 'GuardDuty' ? ['DisassociateMembers', 'DeleteMembers'] : ['DeleteMembers'];
+    const removalOps = INVITES.includes(r.service) ? ['DisassociateMembers', 'DeleteMembers'] : ['DeleteMembers'];
     const pages = Math.ceil(r.n / PAGE_MAX[r.service]) + 1;
     // Live state: page by page, or the managed accounts in parallel batches, whichever takes fewer round trips.
-    const readBatches = Math.ceil((r.n + k) / 50) + (r.service === 'GuardDuty' ? Math.ceil(k / 50) : 0);
+    // Plus one read of each created batch; Security Hub refuses to delete organization accounts (they stay
+    // disassociated), and each refused batch is read once to confirm it.
+    const readBatches = Math.ceil((r.n + k) / 50) + (INVITES.includes(r.service) ? Math.ceil(k / 50) : 0)
+      + (organizationAccounts(r.service, r.n) ? Math.ceil(k / 50) : 0);
     check(`${label}: update of k=${k} costs calls in proportion to k`,
       [...mutatingCreate, ...removalOps].every((op) => r.update.calls[op] <= Math.ceil(k / 50) * r.update.steps)
       && r.update.calls.ListMembers <= pages * r.update.steps && r.update.calls.GetMembers <= readBatches * r.update.steps,
@@ -389,7 +432,7 @@ function targets(results: ScenarioResult[]): Target[] {
     }
     check(`${label}: handler peak RSS within its ${HANDLER_MEMORY_MB} MB`, Math.max(r.create.maxRssMb, r.update.maxRssMb) < HANDLER_MEMORY_MB,
       `${Math.max(r.create.maxRssMb, r.update.maxRssMb).toFixed(0)} MB`);
-    if ((r.service === 'GuardDuty' && r.n === 5000) || (r.service === 'Detective' && r.n === 1200)) {
+    if ((r.service !== 'Detective' && r.n === 5000) || (r.service === 'Detective' && r.n === 1200)) {
       check(`${label}: template under 1 MB`, r.templateBytes < 1024 * 1024, `${kib(r.templateBytes)} KiB`);
       check(`${label}: request (old + new properties) under 256 KiB`, r.update.requestBytes < 256 * 1024, `${kib(r.update.requestBytes)} KiB`);
     }

@@ -1,13 +1,13 @@
 /**
- * Example app for `npx cdk synth`: one account list declared for both GuardDuty and Detective
- * in a security administrator account. No AWS account is needed to synthesize it.
+ * Example app for `npx cdk synth`: one account list declared for GuardDuty, Detective and
+ * Security Hub in a security administrator account. No AWS account is needed to synthesize it.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount } from '../src';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../src';
 
 const app = new App();
 const stack = new Stack(app, 'SecurityMembersExample', {
-  description: 'GuardDuty and Detective members of the security administrator account',
+  description: 'GuardDuty, Detective and Security Hub members of the security administrator account',
 });
 
 const accounts: MemberAccount[] = [
@@ -27,5 +27,8 @@ new DetectiveGraphMembers(stack, 'DetectiveMembers', {
   members: accounts,
   message: 'Please accept the Detective invitation from the security account.',
 });
+
+// The stack account's and region's hub (DescribeHub at deploy time).
+new SecurityHubMembers(stack, 'SecurityHubMembers', { members: accounts });
 
 app.synth();

@@ -1,3 +1,4 @@
 export * from './member-account';
 export * from './guardduty-members';
 export * from './detective-graph-members';
+export * from './security-hub-members';

@@ -36,13 +36,13 @@ function synthesize(app: string): Record<string, unknown> {
 }
 
 test('there is an integration test per construct', () => {
-  expect(apps).toEqual(['integ.detective-graph-members.ts', 'integ.guardduty-members.ts']);
+  expect(apps).toEqual(['integ.detective-graph-members.ts', 'integ.guardduty-members.ts', 'integ.security-hub-members.ts']);
 });
 
 test.each(apps)('%s: test and assertion stacks match the snapshot', (app) => {
   const templates = synthesize(app);
   // The test stack and the assertion stack, whose custom resource calls GetMembers after deploy.
-  const service = app.includes('guardduty') ? 'GuardDuty' : 'Detective';
+  const service = app.includes('guardduty') ? 'GuardDuty' : app.includes('security-hub') ? 'SecurityHub' : 'Detective';
   expect(Object.keys(templates)).toHaveLength(2);
   expect(JSON.stringify(templates)).toContain(`"Type":"Custom::DeployAssert@SdkCall${service}getMembers"`);
   expect(templates).toMatchSnapshot();

@@ -10,7 +10,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { DetectiveGraphMembers, GuardDutyMembers } from '../src';
+import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../src';
 
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef';
 const members = [{ accountId: '222222222222', email: 'workloads@example.com' }];
@@ -20,6 +20,7 @@ function everyConstruct(stack: Stack) {
   new GuardDutyMembers(stack, 'DiscoveredDetector', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
   new DetectiveGraphMembers(stack, 'GivenGraph', { graphArn: GRAPH_ARN, members });
   new DetectiveGraphMembers(stack, 'DiscoveredGraph', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
+  new SecurityHubMembers(stack, 'Hub', { members });
 }
 
 /** Every acknowledgement recorded in the tree: path → rule IDs with their reasons. */

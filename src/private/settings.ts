@@ -66,8 +66,8 @@ export function readDeclaredMembers(props: ReconcileProperties | undefined): Mem
 export function readService(props: ReconcileProperties): MemberService {
   const service = memberService(props.Service);
   if (!service) {
-    const known = MEMBER_SERVICES.map((s) => s.definition.name).join(' or ');
-    throw new ReconcileError(`Service: expected ${known}, got '${String(props.Service)}'`);
+    const known = MEMBER_SERVICES.map((s) => s.definition.name).join(', ');
+    throw new ReconcileError(`Service: expected one of ${known}, got '${String(props.Service)}'`);
   }
   return service;
 }

@@ -10,7 +10,7 @@ import { syntheticAccounts } from './accounts';
 import { CloudFormationSimulator, DeploymentFailed, Handler, synthesizeTemplate, Template } from './cloudformation-driver';
 import { Endpoint, Faults, startEndpoint } from './member-endpoint';
 import { synthesizeMembers } from './synthesized';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount } from '../../src';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
 import { latestRecord } from '../../src/private/ledger/store';
 import { TIME_RESERVE_MS } from '../../src/private/reconcile.lambda';
 import { actionsCalledByHandler } from '../private/handler-actions';
@@ -106,15 +106,15 @@ const entries = (list: string[]) => list.map((id) => `${id}:root+${id}@example.c
 const HAND_ADDED = '999999999990';
 
 interface ServiceCase {
-  readonly name: 'GuardDuty' | 'Detective';
+  readonly name: 'GuardDuty' | 'Detective' | 'SecurityHub';
   readonly type: string;
   readonly accepted: string;
   readonly invited: string;
   readonly members: () => Map<string, { accountId: string; email: string; status: string }>;
   /** A construct of the service in `stack`, on the endpoint's detector or graph. */
   add(stack: Stack, id: string, members: MemberAccount[], extra?: object): void;
-  /** Raw properties as an earlier version wrote them (no ledger schema). */
-  legacyProps(list: string[]): Record<string, unknown>;
+  /** Raw properties as an earlier version wrote them (no ledger schema); none for services added since. */
+  legacyProps?(list: string[]): Record<string, unknown>;
 }
 
 const GUARDDUTY: ServiceCase = {
@@ -137,7 +137,21 @@ const DETECTIVE: ServiceCase = {
   legacyProps: (list) => ({ Service: 'Detective', GraphArn: endpoint.model.graphArn, Members: entries(list), FailOnUnprocessed: true }),
 };
 
+const SECURITYHUB: ServiceCase = {
+  name: 'SecurityHub',
+  type: 'Custom::SecurityHubMembers',
+  accepted: 'Enabled',
+  invited: 'Invited',
+  members: () => endpoint.model.securityHub,
+  add: (stack, id, members, extra = {}) => new SecurityHubMembers(stack, id, { members, ...extra }),
+};
+
 const state = (service: ServiceCase) => endpoint.model.state(service.name);
+/**
+ * Members still of the target: Security Hub keeps the record of a disassociated organization
+ * account (DeleteMembers refuses it), as Removed.
+ */
+const active = (service: ServiceCase) => Object.fromEntries(Object.entries(state(service)).filter(([, status]) => status !== 'Removed'));
 /** Accounts, statuses and recorded emails. */
 const snapshot = (service: ServiceCase) => Object.fromEntries([...service.members().values()]
   .sort((a, b) => a.accountId.localeCompare(b.accountId)).map((m) => [m.accountId, `${m.status} ${m.email}`]));
@@ -153,7 +167,7 @@ function accept(service: ServiceCase, list: string[]) {
   list.forEach((id) => (service.members().get(id)!.status = service.accepted));
 }
 
-describe.each([GUARDDUTY, DETECTIVE])('$name: ownership', (service) => {
+describe.each([GUARDDUTY, DETECTIVE, SECURITYHUB])('$name: ownership', (service) => {
   test('a rename (new logical ID: create the new, then delete the old in cleanup) keeps every member with its status', async () => {
     await setup();
     const stack = cfn.stack('Members');
@@ -242,7 +256,7 @@ describe.each([GUARDDUTY, DETECTIVE])('$name: ownership', (service) => {
     expect(after[created]).toBeUndefined();
     // The claim is the one from before the failed deployment: a later delete removes exactly the old declaration.
     await stack.delete();
-    expect(state(service)).toEqual({ [adopted]: service.accepted, [HAND_ADDED]: service.accepted });
+    expect(active(service)).toEqual({ [adopted]: service.accepted, [HAND_ADDED]: service.accepted });
   });
 
   test('the claim of a stack that was deleted while its resource\'s Delete was skipped does not block removals, and is cleaned up', async () => {
@@ -260,6 +274,18 @@ describe.each([GUARDDUTY, DETECTIVE])('$name: ownership', (service) => {
     expect(ledgerParameters()).toEqual([]);
   });
 
+  test('emails are stored only in SecureString parameters', async () => {
+    await setup();
+    const stack = cfn.stack('Members');
+    await stack.deploy(template(service, { Members: ids(3) }));
+    const secure = [...endpoint.ssm.parameters.values()].filter((p) => p.type === 'SecureString');
+    expect(secure.some((p) => p.name.includes('/declaration/'))).toBe(true);
+    expect(secure.map((p) => p.value).join('\n')).toMatch(EMAIL);
+    // (Every String parameter is checked after each test.)
+  });
+});
+
+describe.each([GUARDDUTY, DETECTIVE])('$name: upgrade', (service) => {
   test('the upgrade from a version without the ledger builds the claim and changes no membership by itself', async () => {
     await setup();
     const list = ids(4);
@@ -269,7 +295,7 @@ describe.each([GUARDDUTY, DETECTIVE])('$name: ownership', (service) => {
     const next = template(service, { Members: list });
     const [logicalId] = Object.keys(next);
     const physicalId = service.name === 'GuardDuty' ? endpoint.model.detectorId : endpoint.model.graphArn;
-    stack.resources.set(logicalId, { type: service.type, properties: service.legacyProps(list), physicalId });
+    stack.resources.set(logicalId, { type: service.type, properties: service.legacyProps!(list), physicalId });
     endpoint.cloudFormation.setStatus(stack.stackId, 'UPDATE_COMPLETE');
     const before = snapshot(service);
 
@@ -282,15 +308,6 @@ describe.each([GUARDDUTY, DETECTIVE])('$name: ownership', (service) => {
     expect(Object.keys(state(service))).toEqual(list.slice(1));
   });
 
-  test('emails are stored only in SecureString parameters', async () => {
-    await setup();
-    const stack = cfn.stack('Members');
-    await stack.deploy(template(service, { Members: ids(3) }));
-    const secure = [...endpoint.ssm.parameters.values()].filter((p) => p.type === 'SecureString');
-    expect(secure.some((p) => p.name.includes('/declaration/'))).toBe(true);
-    expect(secure.map((p) => p.value).join('\n')).toMatch(EMAIL);
-    // (Every String parameter is checked after each test.)
-  });
 });
 
 describe('GuardDuty', () => {
@@ -496,6 +513,78 @@ describe('Detective', () => {
     await expect(stack.delete()).resolves.toBeUndefined();
     expect(ledgerParameters()).toEqual([]);
   });
+});
+
+describe('SecurityHub', () => {
+  const shTemplate = (list: string[], extra: object = {}) => template(SECURITYHUB, { Members: list }, 'Members', extra);
+
+  test('create -> update -> delete: organization accounts enabled and never invited, invited ones invited, hand-added untouched', async () => {
+    await setup();
+    const m = endpoint.model;
+    m.securityHub.set(HAND_ADDED, { accountId: HAND_ADDED, email: 'hand@example.com', status: 'Enabled' });
+    const list = ids(120);
+    list.filter((_, i) => i % 2 === 0).forEach((id) => m.organization.add(id));
+    const stack = cfn.stack('Members');
+
+    await stack.deploy(shTemplate(list));
+    expect([...stack.resources.values()][0].physicalId).toBe(m.hubArn);
+    expect(m.state('SecurityHub')[list[0]]).toBe('Enabled');
+    expect(m.state('SecurityHub')[list[1]]).toBe('Invited');
+    expect(endpoint.countFor('SecurityHub', 'CreateMembers')).toBe(3);
+    expect(m.invitesToOrganizationAccounts).toEqual([]);
+
+    await stack.deploy(shTemplate(list.slice(0, 100)));
+    expect(Object.keys(active(SECURITYHUB))).toHaveLength(101);
+    // Organization accounts cannot be deleted from Security Hub, only disassociated: they stay as Removed.
+    expect(list.slice(100).filter((id) => m.organization.has(id)).every((id) => m.state('SecurityHub')[id] === 'Removed')).toBe(true);
+    expect(list.slice(100).filter((id) => !m.organization.has(id)).every((id) => !m.securityHub.has(id))).toBe(true);
+    await stack.delete();
+    expect(active(SECURITYHUB)).toEqual({ [HAND_ADDED]: 'Enabled' });
+    expect(ledgerParameters()).toEqual([]);
+  });
+
+  test('an account without Security Hub fails the create with a reason saying so, and nothing changes', async () => {
+    await setup();
+    endpoint.model.hubEnabled = false;
+    const stack = cfn.stack('Members');
+    await expect(stack.deploy(shTemplate(ids(2)))).rejects.toThrow(/Security Hub is not enabled in this account and region/);
+    expect(mutatingCalls()).toEqual([]);
+    expect(ledgerParameters()).toEqual([]);
+  });
+
+  test('statuses the service answers upper-case are understood: accepted members stay, nothing is recreated', async () => {
+    await setup();
+    endpoint.model.statusCase = 'upper';
+    const list = ids(3);
+    const stack = cfn.stack('Members');
+    await stack.deploy(shTemplate(list));
+    accept(SECURITYHUB, list);
+    endpoint.calls.length = 0;
+    await stack.deploy(shTemplate([...list, ...ids(1, 200000000000)]));
+    expect(mutatingCalls().map((c) => c.operation)).toEqual(['CreateMembers', 'InviteMembers']);
+    expect(list.every((id) => endpoint.model.securityHub.get(id)!.status === 'Enabled')).toBe(true);
+  });
+
+  test('past the 1,000 invited members the service leaves the rest unprocessed: the deployment fails with its reason and is undone', async () => {
+    await setup();
+    endpoint.model.securityHubQuota.invitation = 60;
+    const stack = cfn.stack('Members');
+    await expect(stack.deploy(shTemplate(ids(80)))).rejects.toThrow(/SecurityHub: 20 accounts of 80 declared could not be brought to the declared state\. CreateMembers, 20 accounts/);
+    expect(endpoint.model.state('SecurityHub')).toEqual({});
+  });
+
+  test('200 accounts under faults end exactly at the declared set', async () => {
+    await setup({ seed: 16, faults: { errorRate: 0.15, throttleRate: 0.05, lostRate: 0.05 } });
+    const list = ids(200);
+    const stack = cfn.stack('Members');
+    await stack.deploy(shTemplate(list));
+    await stack.deploy(shTemplate(list.slice(40), { maxRemovals: 40 }));
+    expect(Object.keys(endpoint.model.state('SecurityHub')).sort()).toEqual(list.slice(40));
+    // Security Hub's own calls met every kind of fault (their dice replay from the seed).
+    const outcomes = new Set(endpoint.calls.filter((c) => c.service === 'SecurityHub').map((c) => c.outcome));
+    expect(['error', 'throttled', 'lost'].filter((outcome) => !outcomes.has(outcome))).toEqual([]);
+    expect(endpoint.maxAccountsPerCall()).toBeLessThanOrEqual(50);
+  }, 120_000);
 });
 
 describe('declarations at the services\' scale, as synthesized', () => {

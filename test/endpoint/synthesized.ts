@@ -3,7 +3,7 @@
  * tests and the benchmark deploy what `cdk synth` produces rather than hand-written properties.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount } from '../../src';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
 
 export interface SynthesizedMembers {
   readonly resourceType: string;
@@ -16,18 +16,20 @@ export interface SynthesizedMembers {
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
 
 /** One stack in account 999999999999 with one construct of `service` declaring `members`. */
-export function synthesizeMembers(service: 'GuardDuty' | 'Detective', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number } = {}): SynthesizedMembers {
+export function synthesizeMembers(service: 'GuardDuty' | 'Detective' | 'SecurityHub', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number } = {}): SynthesizedMembers {
   const started = process.hrtime.bigint();
   const app = new App();
   const stack = new Stack(app, 'Members', { env: { account: '999999999999', region: 'us-east-1' } });
   if (service === 'GuardDuty') {
     new GuardDutyMembers(stack, 'Members', { detectorId, members, ...extra });
-  } else {
+  } else if (service === 'Detective') {
     new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph', ...extra });
+  } else {
+    new SecurityHubMembers(stack, 'Members', { members, ...extra });
   }
   const template = app.synth().getStackByName('Members').template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
   const synthMs = Number(process.hrtime.bigint() - started) / 1e6;
-  const resourceType = service === 'GuardDuty' ? 'Custom::GuardDutyMembers' : 'Custom::DetectiveGraphMembers';
+  const resourceType = `Custom::${service === 'Detective' ? 'DetectiveGraph' : service}Members`;
   const resource = Object.values(template.Resources).find((r) => r.Type === resourceType)!;
   const { ServiceToken: _token, ...properties } = resource.Properties;
   return { resourceType, properties, templateBytes: Buffer.byteLength(JSON.stringify(template)), synthMs };

@@ -5,6 +5,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import * as detective from '@aws-sdk/client-detective';
 import * as guardduty from '@aws-sdk/client-guardduty';
+import * as securityhub from '@aws-sdk/client-securityhub';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
@@ -329,6 +330,129 @@ export class FakeDetective extends FakeService {
   }
 }
 
+export const HUB_ARN = 'arn:aws:securityhub:us-east-1:999999999999:hub/default';
+
+export class FakeSecurityHub extends FakeService {
+  hubEnabled = true;
+  /** Answer statuses upper-case (`ENABLED`), as the service has been seen to. */
+  upperCase = false;
+  readonly mock: AwsClientStub<securityhub.SecurityHubClient>;
+
+  constructor() {
+    super();
+    this.mock = mockClient(securityhub.SecurityHubClient);
+    const m = this.mock;
+    m.on(securityhub.DescribeHubCommand).callsFake(() => {
+      this.record('DescribeHub', []);
+      this.checkHub();
+      return { HubArn: HUB_ARN, SubscribedAt: '2026-01-01T00:00:00.000Z' };
+    });
+    m.on(securityhub.ListMembersCommand).callsFake((input: securityhub.ListMembersCommandInput) => {
+      this.checkHub();
+      this.record('ListMembers', []);
+      if (input.OnlyAssociated !== false) {
+        throw new Error('the handler must list every member (OnlyAssociated=false)');
+      }
+      const all = [...this.members.values()];
+      const start = Number(input.NextToken ?? 0);
+      const size = input.MaxResults ?? 50;
+      const next = start + size < all.length ? String(start + size) : undefined;
+      return { Members: all.slice(start, start + size).map((x) => this.wire(x)), NextToken: next };
+    });
+    m.on(securityhub.GetMembersCommand).callsFake((input: securityhub.GetMembersCommandInput) => {
+      this.checkHub();
+      this.record('GetMembers', input.AccountIds!);
+      const ids = this.checkBatch(input.AccountIds);
+      return {
+        Members: ids.filter((id) => this.members.has(id)).map((id) => this.wire(this.members.get(id)!)),
+        UnprocessedAccounts: ids.filter((id) => !this.members.has(id)).map((id) => ({ AccountId: id, ProcessingResult: 'Not a member' })),
+      };
+    });
+    m.on(securityhub.CreateMembersCommand).callsFake((input: securityhub.CreateMembersCommandInput) => {
+      this.checkHub();
+      const details = input.AccountDetails ?? [];
+      this.record('CreateMembers', details.map((d) => d.AccountId!));
+      this.checkBatch(details.map((d) => d.AccountId!));
+      const unprocessed: securityhub.Result[] = [];
+      for (const d of details) {
+        const id = d.AccountId!;
+        const existing = this.members.get(id);
+        if (this.boundElsewhere.has(id)) {
+          unprocessed.push({ AccountId: id, ProcessingResult: this.boundElsewhere.get(id) });
+        } else if (existing && !(this.organization.has(id) && existing.status === 'Removed')) {
+          unprocessed.push({ AccountId: id, ProcessingResult: 'Account is already a member of the administrator account.' });
+        } else {
+          this.add(id, this.organization.has(id) ? 'Enabled' : 'Created', d.Email!);
+          if (this.reportAppliedAsUnprocessed.has('CreateMembers')) {
+            unprocessed.push({ AccountId: id, ProcessingResult: 'Account is already a member of the administrator account.' });
+          }
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+    m.on(securityhub.InviteMembersCommand).callsFake((input: securityhub.InviteMembersCommandInput) => {
+      this.checkHub();
+      this.record('InviteMembers', input.AccountIds!);
+      const unprocessed: securityhub.Result[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (this.organization.has(id)) this.invitesToOrganization.push(id);
+        if (!member) {
+          unprocessed.push({ AccountId: id, ProcessingResult: 'Not a member' });
+        } else if (member.status === 'Invited' || member.status === 'Enabled' || this.organization.has(id)) {
+          unprocessed.push({ AccountId: id, ProcessingResult: 'The account is already invited or enabled.' });
+        } else {
+          member.status = 'Invited';
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+    m.on(securityhub.DisassociateMembersCommand).callsFake((input: securityhub.DisassociateMembersCommandInput) => {
+      this.checkHub();
+      this.record('DisassociateMembers', input.AccountIds!);
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (member && member.status !== 'Created') member.status = 'Removed';
+      }
+      return {};
+    });
+    m.on(securityhub.DeleteMembersCommand).callsFake((input: securityhub.DeleteMembersCommandInput) => {
+      this.checkHub();
+      this.record('DeleteMembers', input.AccountIds!);
+      const unprocessed: securityhub.Result[] = [];
+      for (const id of this.checkBatch(input.AccountIds)) {
+        const member = this.members.get(id);
+        if (!member) {
+          unprocessed.push({ AccountId: id, ProcessingResult: 'Not a member' });
+        } else if (member.status === 'Enabled' || member.status === 'Invited') {
+          unprocessed.push({ AccountId: id, ProcessingResult: 'The account is still associated with the administrator account.' });
+        } else {
+          this.members.delete(id);
+        }
+      }
+      return { UnprocessedAccounts: unprocessed };
+    });
+  }
+
+  private wire(x: FakeMember): securityhub.Member {
+    const status = this.upperCase ? x.status.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase() : x.status;
+    return { AccountId: x.accountId, Email: x.email, MemberStatus: status, AdministratorId: '999999999999' };
+  }
+
+  private checkHub() {
+    if (!this.hubEnabled) {
+      throw serviceError('InvalidAccessException', 'Account 999999999999 is not subscribed to AWS Security Hub');
+    }
+  }
+
+  private checkBatch(ids: string[] | undefined): string[] {
+    if (!ids || ids.length < 1 || ids.length > 50) {
+      throw serviceError('InvalidInputException', `AccountIds must hold 1 to 50 items, got ${ids?.length}`);
+    }
+    return ids;
+  }
+}
+
 /**
  * Real clients with no retries slowing tests down: the member services' `send` is replaced by
  * the fakes' mocks; the ledger (SSM) and stack statuses (CloudFormation) go to the local
@@ -339,6 +463,7 @@ export function testClients(endpoint: { readonly url: string }): ClientFactory {
   return clientsOf(
     new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 }),
     new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }),
+    new securityhub.SecurityHubClient({ region: 'us-east-1', maxAttempts: 1 }),
     new SSMClient(wire),
     new CloudFormationClient(wire),
   );

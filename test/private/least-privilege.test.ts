@@ -8,7 +8,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { actionsCalledByHandler } from './handler-actions';
-import { DetectiveGraphMembers, GuardDutyMembers } from '../../src';
+import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../../src';
 
 /** Operations that only find the detector or graph: granted only when discovery is used. */
 const DISCOVERY = new Set(['guardduty:ListDetectors', 'detective:ListGraphs']);
@@ -75,20 +75,29 @@ const ENVIRONMENTS = [
   { partition: 'aws-us-gov', region: 'us-gov-west-1', account: '333333333333', urlSuffix: 'amazonaws.com' },
 ];
 
-function expectedGrants(env: typeof ENVIRONMENTS[number], options: { guardDuty: boolean; detective: boolean; discovery: boolean }): string[] {
+interface GrantOptions {
+  readonly guardDuty: boolean;
+  readonly detective: boolean;
+  readonly securityHub?: boolean;
+  readonly discovery: boolean;
+}
+
+function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions): string[] {
   const { partition, region, account } = env;
   const where = `${region}:${account}`;
   /** Where each service's actions may act: this account's and region's targets, ledger and stacks. */
   const resources: Record<string, string> = {
     guardduty: `arn:${partition}:guardduty:${where}:detector/*`,
     detective: `arn:${partition}:detective:${where}:graph:*`,
+    securityhub: `arn:${partition}:securityhub:${where}:hub/default`,
     ssm: `arn:${partition}:ssm:${where}:parameter/cdk-security-members/*`,
     cloudformation: `arn:${partition}:cloudformation:${where}:stack/*/*`,
   };
   const pairs: string[] = [];
   for (const action of actionsCalledByHandler()) {
     const service = action.split(':')[0];
-    if ((service === 'guardduty' && !options.guardDuty) || (service === 'detective' && !options.detective)) continue;
+    if ((service === 'guardduty' && !options.guardDuty) || (service === 'detective' && !options.detective)
+      || (service === 'securityhub' && !options.securityHub)) continue;
     if (DISCOVERY.has(action)) {
       if (options.discovery) pairs.push(`${action} *`);
     } else {
@@ -113,13 +122,15 @@ function synth(build: (stack: Stack) => void, env?: { account: string; region: s
   return Template.fromStack(stack);
 }
 
-test('the handler imports exactly the member and discovery operations of both services, the ledger\'s and DescribeStacks', () => {
+test('the handler imports exactly the member and discovery operations of the services, the ledger\'s and DescribeStacks', () => {
   // A readable anchor for reviewers; the policy tests below use the derived set itself.
   expect([...actionsCalledByHandler()].sort()).toEqual([
     'cloudformation:DescribeStacks',
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'securityhub:CreateMembers', 'securityhub:DeleteMembers', 'securityhub:DescribeHub', 'securityhub:DisassociateMembers',
+    'securityhub:GetMembers', 'securityhub:InviteMembers', 'securityhub:ListMembers',
     'ssm:DeleteParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter',
   ]);
 });
@@ -130,11 +141,14 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
     { name: 'both services, discovered', guardDuty: true, detective: true, discovery: true },
     { name: 'GuardDuty only', guardDuty: true, detective: false, discovery: false },
     { name: 'Detective only, discovered', guardDuty: false, detective: true, discovery: true },
+    { name: 'Security Hub only (its hub needs no discovery)', guardDuty: false, detective: false, securityHub: true, discovery: false },
+    { name: 'all three services, discovered', guardDuty: true, detective: true, securityHub: true, discovery: true },
   ];
 
   test.each(scenarios)('$name: exactly the called actions, on this account\'s and region\'s detectors and graphs', (scenario) => {
     const build = (stack: Stack) => {
       if (scenario.guardDuty) new GuardDutyMembers(stack, 'GuardDuty', scenario.discovery ? {} : { detectorId: 'abc123' });
+      if (scenario.securityHub) new SecurityHubMembers(stack, 'SecurityHub');
       if (scenario.detective) {
         new DetectiveGraphMembers(stack, 'Detective', scenario.discovery ? {} : {
           graphArn: `arn:${env.partition}:detective:${env.region}:${env.account}:graph:0123456789abcdef0123456789abcdef`,

@@ -5,10 +5,12 @@
 import { detective } from './detective/api';
 import { guardDuty } from './guardduty/api';
 import { MemberService } from './member-service';
+import { securityHub } from './securityhub/api';
 
 export const MEMBER_SERVICES: readonly MemberService[] = [
   guardDuty,
   detective,
+  securityHub,
 ];
 
 /** The service a `Service` property names, or undefined. */
