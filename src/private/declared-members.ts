@@ -38,8 +38,12 @@ export class DeclaredMembers {
   private readonly members = new Map<string, MemberAccount>();
   private encoded?: { size: number; properties: MemberProperties };
 
-  constructor(private readonly scope: Construct, private readonly service: ServiceDefinition) {
-    scope.node.addValidation({ validate: () => this.validateSize() });
+  /**
+   * @param otherBytes what else each request carries that grows with the declaration (the
+   *   stack's other constructs' accounts), counted in the same budget
+   */
+  constructor(private readonly scope: Construct, private readonly service: ServiceDefinition, otherBytes: () => number = () => 0) {
+    scope.node.addValidation({ validate: () => this.validateSize(otherBytes()) });
   }
 
   get count(): number {
@@ -94,14 +98,19 @@ export class DeclaredMembers {
     return this.encoded.properties;
   }
 
-  private validateSize(): string[] {
+  private validateSize(otherBytes: number): string[] {
     const properties = this.properties();
-    if (properties.MembersCompressed === undefined) {
+    const bytes = jsonBytes(properties);
+    if (bytes + otherBytes <= MEMBERS_BUDGET_BYTES) {
       return [];
     }
-    const bytes = jsonBytes(properties);
     if (bytes <= MEMBERS_BUDGET_BYTES) {
-      return [];
+      return [
+        `members: ${this.members.size} members (${Math.ceil(bytes / 1024)} KiB) and the account IDs of the stack's other ` +
+        `${this.service.name} constructs (${Math.ceil(otherBytes / 1024)} KiB, sent with each so an account moved between them is never ` +
+        `removed) are more than the ${MEMBERS_BUDGET_BYTES / 1024} KiB one custom-resource request can carry (CloudFormation sends the ` +
+        'old and the new properties together, within 256 KiB); put some of the constructs in another stack',
+      ];
     }
     return [
       `members: ${this.members.size} members take ${Math.ceil(bytes / 1024)} KiB even compressed, more than the ` +

@@ -12,11 +12,13 @@
  * - Delete: the claim's accounts leave unless held elsewhere (none with RETAIN), and the claim
  *   goes. While the stack rolls back, only what the failed deployment created goes.
  */
+import { randomUUID } from 'crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import {
   accountCount,
+  describeError,
   emptySummary,
   execute,
   Execution,
@@ -47,7 +49,7 @@ import { LiveMember, Plan, planDeletion, planMembers, planRestore, PriorState, r
 import { ReconcileProperties, SCHEMA_VERSION } from './properties';
 import { ClientFactory } from './services/member-service';
 import { readDeclaredMembers, readSettings, Settings } from './settings';
-import { isRollback, Stacks } from './stacks';
+import { isAwaited, isRollingBack, Stacks, StackState } from './stacks';
 
 /** Additions and removals must be done this long after the event's first invocation... */
 export const RUN_BUDGET_MS = 24 * 60_000;
@@ -63,6 +65,18 @@ export const QUOTA_MARGIN = 0.9;
 /** What the handler passes from the Provider framework's onEvent call to its isComplete calls. */
 export interface EventState {
   readonly startedAt: number;
+  /**
+   * This execution of the request: the Provider framework may start one request twice, and
+   * the two must not share the target's lock (the in-flight record, keyed by request, they share).
+   */
+  readonly runId?: string;
+  /** The target of a Delete whose physical ID is not one (a cancelled create's): from the properties. */
+  readonly target?: string;
+  /**
+   * Whether CloudFormation sent the event while rolling the stack back. Told at onEvent: a
+   * forward Update that finds the stack rolling back later was cancelled, it is not the rollback.
+   */
+  readonly rollback?: boolean;
   /** An Update onto a different target (a replacement: the old one's Delete follows). */
   readonly replacement?: boolean;
   /** A Delete of something that never was a target: nothing to do. */
@@ -98,14 +112,26 @@ const oldProps = (event: Event) => (event.RequestType === 'Update' ? event.OldRe
 export async function startEvent(event: Event, ctx: EventContext): Promise<StartResult> {
   const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete');
   const startedAt = Date.now();
+  const runId = randomUUID();
+  const rollback = isRollingBack(await new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId));
   if (event.RequestType === 'Delete') {
-    const skip = !settings.service.isTarget(event.PhysicalResourceId);
-    return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, skip } };
+    if (settings.service.isTarget(event.PhysicalResourceId)) {
+      return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback } };
+    }
+    // CloudFormation never heard back from the Create (it failed first, or was cancelled when
+    // another resource failed): the physical ID is one it made up. A cancelled run may have
+    // changed members before it stopped, so its claim is looked for where the properties point.
+    const target = await settings.service.resolveTarget(props(event), ctx.clients).catch((err: unknown) => {
+      ctx.log.info('delete: no target from the properties', { error: describeError(err) });
+      return undefined;
+    });
+    ctx.log.info('delete of a resource CloudFormation knows by a made-up physical ID', { physicalId: event.PhysicalResourceId, target });
+    return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback, target, skip: target === undefined } };
   }
   const target = await settings.service.resolveTarget(props(event), ctx.clients);
   const replacement = event.RequestType === 'Update' && event.PhysicalResourceId !== target;
   ctx.log.info('target', { target, replacement });
-  return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, replacement } };
+  return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, rollback, replacement } };
 }
 
 /** isComplete: this invocation's share of the work. */
@@ -162,7 +188,12 @@ function priorStates(plan: Plan, live: ReadonlyMap<string, LiveMember>, adding: 
     const member = live.get(id);
     if (member) {
       states.set(id, { status: member.status, email: member.email });
-      present.set(member.status, [...(present.get(member.status) ?? []), id]);
+      const sameStatus = present.get(member.status);
+      if (sameStatus) {
+        sameStatus.push(id);
+      } else {
+        present.set(member.status, [id]);
+      }
     } else if (!releasing.has(id)) {
       states.set(id, undefined);
     }
@@ -210,6 +241,8 @@ class EventRun {
   private readonly path: string;
   private readonly target: string;
   private readonly requestId: string;
+  /** The lock's owner: this execution of the request. */
+  private readonly runOwner: string;
   private readonly startedAt: number;
   private readonly undoDeadline: number;
   /** Claims of deleted stacks removed during this invocation. */
@@ -219,9 +252,10 @@ class EventRun {
 
   constructor(private readonly event: ContinuedEvent, private readonly settings: Settings, private readonly ctx: EventContext) {
     const { service } = settings;
-    this.target = event.PhysicalResourceId;
+    this.target = event.CdkSecurityMembers.target ?? event.PhysicalResourceId;
     this.requestId = event.RequestId;
     this.startedAt = event.CdkSecurityMembers.startedAt;
+    this.runOwner = `${event.RequestId}/${event.CdkSecurityMembers.runId ?? event.CdkSecurityMembers.startedAt}`;
     this.undoDeadline = this.startedAt + RUN_BUDGET_MS + UNDO_BUDGET_MS;
     const invitation = { message: settings.message, disableEmailNotification: settings.disableEmailNotification };
     this.api = service.memberApi(ctx.clients, this.target, invitation);
@@ -259,42 +293,49 @@ class EventRun {
   async slice(): Promise<SliceResult> {
     // The claims are read while the lock is taken: a run that held it until just now left its
     // in-flight record, which holds everything it touched, so this read errs on keeping members.
-    const needsStatus = this.event.RequestType !== 'Create';
-    const [lock, loaded, stackStatus] = await Promise.all([
-      this.ledger.lock(this.requestId, LOCK_TTL_MS),
+    const [lock, loaded, stack] = await Promise.allSettled([
+      this.ledger.lock(this.runOwner, LOCK_TTL_MS),
       this.ledger.load(),
-      needsStatus ? this.stacks.status(this.key.stackId) : Promise.resolve(undefined),
+      this.stacks.state(this.key.stackId),
     ]);
-    if (!lock.acquired) {
-      if (Date.now() > this.startedAt + RUN_BUDGET_MS) {
+    if (lock.status === 'rejected') {
+      throw lock.reason;
+    }
+    if (!lock.value.acquired) {
+      const rollingBack = stack.status === 'fulfilled' && isRollingBack(stack.value);
+      // A rollback may wait longer: the failed run it undoes may still hold the lock.
+      const waitLimit = rollingBack ? this.undoDeadline : this.startedAt + RUN_BUDGET_MS;
+      if (Date.now() > waitLimit) {
         throw new ReconcileError(`${this.name}: waited ${Math.round((Date.now() - this.startedAt) / 60_000)} minutes for another run on ` +
-          `this ${this.settings.service.definition.target.noun} (${lock.holder}) to finish; nothing was changed. Deploy again.`);
+          `this ${this.settings.service.definition.target.noun} (${lock.value.holder}) to finish; nothing was changed. Deploy again.`);
       }
-      this.log.info('another run holds the target: waiting', { holder: lock.holder });
+      this.log.info('another run holds the target: waiting', { holder: lock.value.holder });
       return { IsComplete: false };
     }
     let result: SliceResult | undefined;
     try {
-      result = await this.dispatch(loaded, stackStatus);
+      if (loaded.status === 'rejected') throw loaded.reason;
+      if (stack.status === 'rejected') throw stack.reason;
+      result = await this.dispatch(loaded.value, stack.value);
       return result;
     } finally {
       // Between invocations of one run the lock stays: nothing else may change the target meanwhile.
       // The last writes go out with the unlock: a reader that comes first sees the in-flight
       // record, which errs on keeping members.
-      await Promise.all([...this.tail, ...(result?.IsComplete !== false ? [this.ledger.unlock()] : [])]);
+      await Promise.all([...this.tail, ...(result?.IsComplete !== false ? [this.ledger.unlock(this.runOwner)] : [])]);
     }
   }
 
-  private async dispatch(loaded: Awaited<ReturnType<TargetLedger['load']>>, stackStatus: string | undefined): Promise<SliceResult> {
+  private async dispatch(loaded: Awaited<ReturnType<TargetLedger['load']>>, stack: StackState): Promise<SliceResult> {
     const own = loaded.claims.find((c) => c.path === this.path && c.record.stackId === this.key.stackId && c.record.logicalId === this.key.logicalId);
     const others = loaded.claims.filter((c) => c !== own);
-    const rollback = isRollback(stackStatus);
-    this.log.info('event', { stackStatus, rollback, claims: loaded.claims.length, ownClaim: own !== undefined, inflight: own?.inflight?.phase });
+    const rollback = this.event.CdkSecurityMembers.rollback ?? isRollingBack(stack);
+    this.log.info('event', { ...stack, rollback, claims: loaded.claims.length, ownClaim: own !== undefined, inflight: own?.inflight?.phase });
     switch (this.event.RequestType) {
       case 'Create':
-        return this.apply(own, others, loaded.census);
+        return this.apply(own, others, loaded.census, stack);
       case 'Update':
-        return rollback ? this.rollbackUpdate(own, others) : this.apply(own, others, loaded.census);
+        return rollback ? this.rollbackUpdate(own, others) : this.apply(own, others, loaded.census, stack);
       case 'Delete':
         return rollback ? this.rollbackDelete(own, others) : this.destroy(own, others, loaded.census);
     }
@@ -424,7 +465,8 @@ class EventRun {
   }
 
   /** Create and Update: bring membership to the declaration. */
-  private async apply(own: LoadedClaim | undefined, others: readonly LoadedClaim[], census: Census | undefined): Promise<SliceResult> {
+  private async apply(own: LoadedClaim | undefined, others: readonly LoadedClaim[], census: Census | undefined,
+    stack: StackState): Promise<SliceResult> {
     const replacement = this.event.CdkSecurityMembers.replacement === true;
     const undoOnFailure = this.event.RequestType === 'Create' || replacement;
     const mine = own?.inflight?.requestId === this.requestId ? own.inflight : undefined;
@@ -437,6 +479,13 @@ class EventRun {
     }
     if (mine?.phase === 'undoing') {
       return this.undo(mine, others);
+    }
+    const requestType = this.event.RequestType === 'Create' ? 'Create' : 'Update';
+    if (!isAwaited(stack, requestType)) {
+      return this.cancelled(own, mine, others, stack, undoOnFailure);
+    }
+    if (Date.now() > this.startedAt + RUN_BUDGET_MS) {
+      return this.outOfTime(own, mine, others, undoOnFailure);
     }
 
     const desired = this.settings.members;
@@ -483,7 +532,6 @@ class EventRun {
     let plan = makePlan();
 
     let record = mine;
-    let claimWritten = Promise.resolve();
     if (!record) {
       // First invocation: the guard and the quota before any change, then the record of what changes.
       const removing = removedAccounts(plan.removals).length;
@@ -526,19 +574,15 @@ class EventRun {
         onlyChanges: onlyChanges || undefined,
         replaces: [own?.record.declarationRecord, own?.inflight?.secret].filter((ref): ref is NonNullable<typeof ref> => ref !== undefined),
       };
+      // Both records are written before the first change: a rollback (whoever sends it, after
+      // whatever crash) finds the claim, and in it what to undo.
       await this.writeInFlight(record, emails);
-      // The claim itself is written while the members change: the in-flight record already tells
-      // readers what this run holds (its accounts plus what it adds and releases).
-      const adopted = [...desiredIds].filter((id) => previousAdopted.includes(id) || (!previousIds.has(id) && live.has(id)));
-      claimWritten = this.write(this.claimWrites(desiredIds, adopted));
+      const wasAdopted = new Set(previousAdopted);
+      const adopted = [...desiredIds].filter((id) => wasAdopted.has(id) || (!previousIds.has(id) && live.has(id)));
+      await this.write(this.claimWrites(desiredIds, adopted));
     }
 
-    let execution: Execution;
-    try {
-      execution = await execute(this.api, plan, live, this.options(this.startedAt + RUN_BUDGET_MS));
-    } finally {
-      await claimWritten;
-    }
+    const execution = await execute(this.api, plan, live, this.options(this.startedAt + RUN_BUDGET_MS));
     const progress = addProgress(record.progress, execution.summary);
 
     if (execution.problems.length > 0 && this.settings.failOnUnprocessed) {
@@ -619,10 +663,14 @@ class EventRun {
 
   /** Plays back an in-flight record: the accounts its run changed, as they were before it. */
   private async restore(record: InFlightRecord, others: readonly LoadedClaim[]): Promise<Execution> {
-    const secrets = await this.ledger.loadSecrets(this.path);
-    const before = decodePriorStates(record, secrets.inflight?.value.emails ?? {});
+    // Only the run's own secret record: an older run's describes older states.
+    const emails = record.secret ? (await this.ledger.loadSecrets(this.path, record.secret)).inflight?.value.emails ?? {} : {};
+    const before = decodePriorStates(record, emails);
     const created = new Set([...before].filter(([, prior]) => prior === undefined).map(([id]) => id));
-    const [live, protectedIds] = await Promise.all([readAccounts(this.api, [...before.keys()]), this.protectedAccounts(others, created)]);
+    const [live, protectedIds] = await Promise.all([
+      readAccounts(this.api, [...before.keys()]),
+      this.protectedAccounts(others, new Set(before.keys())),
+    ]);
     const restore = planRestore({
       statuses: this.api.statuses,
       before,
@@ -637,6 +685,7 @@ class EventRun {
       reinvite: restore.reinvited,
       inexact: restore.inexact,
       missingEmail: restore.missingEmail,
+      keptEmail: restore.keptEmail,
       keptHeldElsewhere: [...created].filter((id) => protectedIds.has(id)),
     });
     return execute(this.api, restore.plan, live, this.options(this.undoDeadline, {
@@ -658,10 +707,11 @@ class EventRun {
       return { IsComplete: false };
     }
     const left = [...new Set(execution.problems.map((p) => p.accountId))];
-    const created = [...decodePriorStates(record, {})].filter(([, prior]) => prior === undefined);
+    // Those the run created before it stopped (a create that failed part-way created only some).
+    const created = record.progress.created;
     let epilogue: string;
     if (execution.complete && left.length === 0) {
-      epilogue = created.length === 0 ? 'Nothing had been added, so nothing was undone.' : `The ${accountCount(created.length)} this deployment added were removed again.`;
+      epilogue = created === 0 ? 'Nothing had been added, so nothing was undone.' : `The ${accountCount(created)} this deployment added were removed again.`;
       await this.deleteClaim(others);
     } else {
       this.log.error('undo incomplete', { problems: execution.problems, complete: execution.complete });
@@ -674,6 +724,85 @@ class EventRun {
       : `${record.failure ?? `${this.name}: the deployment failed.`} ${epilogue}`);
   }
 
+  /**
+   * Plays back `record` and puts the claim back as it was before that run: gone after a create
+   * (`dropClaim`), as it was after an update. Accounts the run created that the playback could not
+   * remove stay in the claim, so the next deployment or the stack's deletion removes them.
+   * Undefined while the playback goes on in the next invocation.
+   */
+  private async rewind(own: LoadedClaim, record: InFlightRecord, others: readonly LoadedClaim[],
+    dropClaim: boolean): Promise<{ execution: Execution; leftovers: string[] } | undefined> {
+    const execution = await this.restore(record, others);
+    if (!execution.complete && Date.now() < this.undoDeadline) {
+      return undefined;
+    }
+    const created = [...decodePriorStates(record, {})].filter(([, prior]) => prior === undefined).map(([id]) => id);
+    const failed = new Set(execution.problems.map((p) => p.accountId));
+    // Out of time, any created account may still be a member: the claim keeps them all (a later
+    // removal of one that is gone already does nothing).
+    const leftovers = created.filter((id) => !execution.complete || failed.has(id));
+    if (execution.problems.length > 0 || !execution.complete) {
+      this.log.error('rollback could not restore every account', { problems: execution.problems, complete: execution.complete, leftovers });
+    }
+    if (dropClaim && leftovers.length === 0) {
+      await this.deleteClaim(others);
+      return { execution, leftovers };
+    }
+    const accounts = dropClaim ? leftovers : [...new Set([...heldBefore(own, record), ...leftovers])];
+    const adopted = dropClaim ? [] : decodeAccounts(record.previousAdopted);
+    await this.write(this.claimWrites(accounts, adopted));
+    // The claim's new generation is written; the in-flight record has been played back.
+    const names = await this.ledger.claimNames(this.path);
+    await this.ledger.delete([
+      ...names.filter((name) => ['inflight', 'inflight-state', 'inflight-secret'].some((r) => name.startsWith(`${this.path}/${r}/`))),
+      ...this.ledger.staleNames(names.filter((name) => name.startsWith(`${this.path}/claim/`) || name.startsWith(`${this.path}/declaration/`))),
+    ]);
+    return { execution, leftovers };
+  }
+
+  /**
+   * A Create or Update that CloudFormation no longer waits for: another resource failed and the
+   * stack rolls back. What the run changed is played back here, so the rollback event (which
+   * may have come first, or may name no target) finds nothing left to undo.
+   */
+  private async cancelled(own: LoadedClaim | undefined, mine: InFlightRecord | undefined, others: readonly LoadedClaim[],
+    stack: StackState, dropClaim: boolean): Promise<SliceResult> {
+    const status = `stack status ${stack.status}${stack.rootStatus ? `, root stack ${stack.rootStatus}` : ''}`;
+    const what = `CloudFormation no longer waits for this ${this.event.RequestType === 'Create' ? 'creation' : 'update'} (${status})`;
+    if (!own || !mine) {
+      this.log.warn('cancelled before any change', { ...stack });
+      throw new ReconcileError(`${this.name}: ${what}; nothing was changed.`);
+    }
+    this.log.warn('cancelled: playing back what the run changed', { ...stack });
+    const rewound = await this.rewind(own, mine, others, dropClaim);
+    if (!rewound) {
+      return { IsComplete: false };
+    }
+    const left = rewound.leftovers;
+    throw new ReconcileError(`${this.name}: ${what}; what it had changed was put back` +
+      (left.length > 0 ? `, except ${accountCount(left.length)} it created that could not be removed (${namedAccounts(left)}): the claim keeps them.` : '.'));
+  }
+
+  /** A run past its budget: a create is undone, an update fails for CloudFormation's rollback to put back. */
+  private async outOfTime(own: LoadedClaim | undefined, mine: InFlightRecord | undefined, others: readonly LoadedClaim[],
+    undoOnFailure: boolean): Promise<SliceResult> {
+    const minutes = Math.round(RUN_BUDGET_MS / 60_000);
+    if (!own || !mine) {
+      throw new ReconcileError(`${this.name}: the run could not start within ${minutes} minutes of the event; nothing was changed. Deploy again.`);
+    }
+    const { created, invited, removed } = mine.progress;
+    const failure = `${this.name}: the deployment did not finish within ${minutes} minutes ` +
+      `(${created} created, ${invited} invited, ${removed} removed so far; the log of request ${this.requestId} says what slowed it).`;
+    this.log.error('run budget exhausted', { ...mine.progress });
+    if (undoOnFailure) {
+      await this.writeState(mine, 'undoing', mine.progress, failure);
+      return this.undo({ ...mine, phase: 'undoing', failure }, others);
+    }
+    const reason = `${failure} CloudFormation's rollback puts back what it changed.`;
+    await this.writeState(mine, 'failed', mine.progress, reason);
+    throw new ReconcileError(reason);
+  }
+
   /** Update while the stack rolls back: put back what the failed update changed, and the claim as it was. */
   private async rollbackUpdate(own: LoadedClaim | undefined, others: readonly LoadedClaim[]): Promise<SliceResult> {
     const record = own?.inflight;
@@ -683,44 +812,39 @@ class EventRun {
       this.log.info('rollback: the failed deployment changed nothing here');
       return this.done(emptySummary());
     }
-    const execution = await this.restore(record, others);
-    if (!execution.complete && Date.now() < this.undoDeadline) {
+    const rewound = await this.rewind(own, record, others, false);
+    if (!rewound) {
       return { IsComplete: false };
     }
-    if (execution.problems.length > 0 || !execution.complete) {
-      // Failing here would leave the stack in UPDATE_ROLLBACK_FAILED: the log says what is left.
-      this.log.error('rollback could not restore every account', { problems: execution.problems, complete: execution.complete });
-    }
-    await this.write(this.claimWrites(heldBefore(own, record), decodeAccounts(record.previousAdopted)));
-    // The claim's new generation is written; the in-flight record has been played back.
-    const names = await this.ledger.claimNames(this.path);
-    await this.ledger.delete([
-      ...names.filter((name) => ['inflight', 'inflight-state', 'inflight-secret'].some((r) => name.startsWith(`${this.path}/${r}/`))),
-      ...this.ledger.staleNames(names.filter((name) => name.startsWith(`${this.path}/claim/`) || name.startsWith(`${this.path}/declaration/`))),
-    ]);
-    this.log.info('rolled back', { ...execution.summary });
-    return this.done(execution.summary);
+    // Failing here would leave the stack in UPDATE_ROLLBACK_FAILED: the log says what is left,
+    // and the claim keeps what the update created, for the next deployment to remove.
+    this.log.info('rolled back', { ...rewound.execution.summary });
+    return this.done(rewound.execution.summary);
   }
 
   /** Delete while the stack rolls back: the failed deployment created this resource; undo what it created. */
   private async rollbackDelete(own: LoadedClaim | undefined, others: readonly LoadedClaim[]): Promise<SliceResult> {
     if (!own) {
+      // A run that stopped before its claim was written changed nothing; its records go.
       this.log.info('rollback delete: no claim, nothing to undo');
+      await this.ledger.delete(await this.ledger.claimNames(this.path));
       return this.done(emptySummary());
     }
-    let summary = emptySummary();
-    if (own.inflight) {
-      const execution = await this.restore(own.inflight, others);
-      if (!execution.complete && Date.now() < this.undoDeadline) {
-        return { IsComplete: false };
-      }
-      if (execution.problems.length > 0 || !execution.complete) {
-        this.log.error('rollback delete could not undo every account', { problems: execution.problems, complete: execution.complete });
-      }
-      summary = execution.summary;
+    if (!own.inflight) {
+      await this.deleteClaim(others);
+      return this.done(emptySummary());
     }
-    await this.deleteClaim(others);
-    return this.done(summary);
+    const rewound = await this.rewind(own, own.inflight, others, true);
+    if (!rewound) {
+      return { IsComplete: false };
+    }
+    if (rewound.leftovers.length > 0) {
+      // The stack's rollback fails (ROLLBACK_FAILED): deleting the stack removes what the claim kept.
+      throw new ReconcileError(failureReason(this.name, rewound.execution.problems,
+        `${accountCount(rewound.leftovers.length)} created by the failed deployment could not be removed`,
+        `The claim keeps ${namedAccounts(rewound.leftovers)}: deleting the stack (or this resource) removes them.`, this.requestId));
+    }
+    return this.done(rewound.execution.summary);
   }
 
   /** Delete: the claim's accounts leave unless held elsewhere (none with RETAIN); the claim goes. */
@@ -728,6 +852,11 @@ class EventRun {
     let held: string[] = [];
     if (own) {
       held = [...heldAccounts(own)];
+    } else if (this.event.CdkSecurityMembers.target !== undefined) {
+      // The physical ID was never a target (the create failed or was cancelled): only a claim
+      // that run wrote may say what it holds, never the properties.
+      this.log.info('no claim under the target the properties name: nothing to remove', { target: this.target });
+      return this.done(emptySummary());
     } else if (!this.settings.ledgerSchema) {
       // Deployed by a version without the ledger: the properties say what it declared.
       held = this.settings.members.map((m) => m.accountId);
@@ -756,10 +885,15 @@ class EventRun {
     this.log.info('plan (delete)', {
       held: held.length, disassociate: removals.disassociate, delete: removals.delete, keptHeldElsewhere: held.filter((id) => protectedIds.has(id)),
     });
-    // A Delete is not bound by the run budget: CloudFormation waits for it.
-    const execution = await execute(this.api, plan, read.live, this.options(Number.POSITIVE_INFINITY));
+    const execution = await execute(this.api, plan, read.live, this.options(this.undoDeadline));
     if (!execution.complete) {
-      return { IsComplete: false };
+      if (Date.now() < this.undoDeadline) {
+        return { IsComplete: false };
+      }
+      // Before the Provider framework's own timeout, with a reason: the claim still holds the rest.
+      throw new ReconcileError(`${this.name}: removing ${accountCount(removedAccounts(removals).length)} did not finish within ` +
+        `${Math.round((this.undoDeadline - this.startedAt) / 60_000)} minutes (${execution.summary.removed} removed); ` +
+        `the claim holds the rest: delete again to continue (the log of request ${this.requestId} says what slowed it).`);
     }
     if (execution.problems.length > 0) {
       if (this.settings.failOnUnprocessed) {
@@ -777,3 +911,8 @@ class EventRun {
   }
 }
 
+
+/** Accounts for a reason: at most 20 named. */
+function namedAccounts(accounts: readonly string[]): string {
+  return `${accounts.slice(0, 20).join(', ')}${accounts.length > 20 ? ', ...' : ''}`;
+}

@@ -44,7 +44,7 @@ export class MembersResource {
       throw new Error(`${scope.node.path}: maxRemovals ${maxRemovals} is not a non-negative integer`);
     }
 
-    this.declared = new DeclaredMembers(scope, service);
+    this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));
     (options.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
 
     const provider = MembersProvider.of(scope);

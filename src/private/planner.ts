@@ -242,7 +242,10 @@ export interface RestoreInput {
   readonly before: ReadonlyMap<string, PriorState>;
   /** Live state of those accounts now. */
   readonly live: readonly LiveMember[];
-  /** Accounts another live declaration holds: not removed even if the run created them. */
+  /**
+   * Accounts another live declaration holds: not removed even if the run created them, and not
+   * recreated for an email the run changed (the other declaration wants them as they are).
+   */
   readonly protected?: ReadonlySet<string>;
   /** Emails to recreate members with, when the prior state does not record one. */
   readonly emails: ReadonlyMap<string, string>;
@@ -257,6 +260,11 @@ export interface Restore {
   readonly inexact: { readonly accountId: string; readonly before: string; readonly now: string }[];
   /** Accounts to recreate whose email is unknown (cannot happen with a complete record; reported). */
   readonly missingEmail: string[];
+  /**
+   * Accounts whose email the run changed, left with the new one: recreating them would drop an
+   * accepted membership or one another declaration holds, for nothing but the old email.
+   */
+  readonly keptEmail: string[];
 }
 
 /**
@@ -274,6 +282,7 @@ export function planRestore(input: RestoreInput): Restore {
     reinvited: [],
     inexact: [],
     missingEmail: [],
+    keptEmail: [],
   };
   const { plan } = restore;
   const wasInvited = (status: string) => statuses.settled.includes(status) || statuses.verificationFailed.includes(status);
@@ -286,8 +295,12 @@ export function planRestore(input: RestoreInput): Restore {
       continue;
     }
     const email = prior.email || input.emails.get(accountId);
-    const emailChanged = now !== undefined && prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== ''
+    let emailChanged = now !== undefined && prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== ''
       && !sameEmail(now.email, prior.email);
+    if (emailChanged && (input.protected?.has(accountId) || statuses.accepted.includes(now!.status))) {
+      restore.keptEmail.push(accountId);
+      emailChanged = false;
+    }
     // A member the run disassociated (its record kept) comes back through CreateMembers, as a removed one does.
     const disassociated = now !== undefined && statuses.recreatable.includes(now.status) && !statuses.recreatable.includes(prior.status);
     if (disassociated && !emailChanged) {

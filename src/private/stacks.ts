@@ -21,8 +21,49 @@ export function isInProgress(status: string | undefined): boolean {
   return status !== undefined && status.endsWith('_IN_PROGRESS');
 }
 
+/** Where a stack's deployment stands: its own status and, for a nested stack, its root stack's. */
+export interface StackState {
+  /** undefined when CloudFormation knows no such stack. */
+  readonly status?: string;
+  /** The root stack's status, for a nested stack. */
+  readonly rootStatus?: string;
+}
+
+/**
+ * Whether CloudFormation is undoing a failed deployment of the stack. A nested stack follows its
+ * root: when a root stack's creation rolls back, its nested stacks are deleted (DELETE_IN_PROGRESS),
+ * and their resources' Deletes are rollbacks all the same.
+ */
+export function isRollingBack(state: StackState): boolean {
+  return isRollback(state.status) || isRollback(state.rootStatus);
+}
+
+/** Statuses in which CloudFormation is still waiting for a Create (a new stack or a new resource in an update)... */
+const CREATING: readonly string[] = ['CREATE_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'IMPORT_IN_PROGRESS'];
+/** ...and for an Update. */
+const UPDATING: readonly string[] = ['UPDATE_IN_PROGRESS'];
+
+/**
+ * Whether CloudFormation still waits for this Create or Update. Once another resource failed, it
+ * cancels the resources in progress and rolls back: the Provider framework's waiter keeps calling,
+ * but a cancelled run must not go on changing membership. A stack CloudFormation does not know
+ * (never the case for the handler's own stack) is not taken as a cancellation.
+ */
+export function isAwaited(state: StackState, requestType: 'Create' | 'Update'): boolean {
+  if (state.status === undefined) {
+    return true;
+  }
+  const awaited = requestType === 'Create' ? CREATING : UPDATING;
+  return awaited.includes(state.status) && (state.rootStatus === undefined || CREATING.includes(state.rootStatus));
+}
+
+interface Described {
+  readonly status?: string;
+  readonly rootId?: string;
+}
+
 export class Stacks {
-  private readonly statuses = new Map<string, Promise<string | undefined>>();
+  private readonly described = new Map<string, Promise<Described>>();
 
   constructor(private readonly cloudFormation: CloudFormationClient) {}
 
@@ -30,13 +71,17 @@ export class Stacks {
    * The stack's status, `DELETE_COMPLETE` for a deleted stack (DescribeStacks by stack ID still
    * finds those), or undefined when CloudFormation knows no such stack. One call per stack and run.
    */
-  status(stackId: string): Promise<string | undefined> {
-    let status = this.statuses.get(stackId);
-    if (!status) {
-      status = this.describe(stackId);
-      this.statuses.set(stackId, status);
+  async status(stackId: string): Promise<string | undefined> {
+    return (await this.describeOnce(stackId)).status;
+  }
+
+  /** The stack's status and, for a nested stack, its root's (one more call). */
+  async state(stackId: string): Promise<StackState> {
+    const own = await this.describeOnce(stackId);
+    if (!own.rootId || own.rootId === stackId) {
+      return { status: own.status };
     }
-    return status;
+    return { status: own.status, rootStatus: (await this.describeOnce(own.rootId)).status };
   }
 
   /** Whether the stack is gone (deleted, or never known by that ID). */
@@ -45,13 +90,22 @@ export class Stacks {
     return status === undefined || status === 'DELETE_COMPLETE';
   }
 
-  private async describe(stackId: string): Promise<string | undefined> {
+  private describeOnce(stackId: string): Promise<Described> {
+    let described = this.described.get(stackId);
+    if (!described) {
+      described = this.describe(stackId);
+      this.described.set(stackId, described);
+    }
+    return described;
+  }
+
+  private async describe(stackId: string): Promise<Described> {
     try {
-      const out = await this.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }));
-      return out.Stacks?.[0]?.StackStatus;
+      const stack = (await this.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks?.[0];
+      return { status: stack?.StackStatus, rootId: stack?.RootId };
     } catch (err) {
       if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
-        return undefined;
+        return {};
       }
       throw err;
     }

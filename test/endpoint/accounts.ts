@@ -19,7 +19,9 @@ export function syntheticAccounts(count: number, seed = 1): MemberAccount[] {
   };
   const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)];
   const accounts = new Map<string, MemberAccount>();
-  while (accounts.size < count) {
+  // The generator's products lose low bits in doubles, so its cycle is short: say so rather than spin.
+  for (let draws = 0; accounts.size < count; draws++) {
+    if (draws > count * 20) throw new Error(`syntheticAccounts: the generator yields fewer than ${count} distinct accounts`);
     const accountId = String(100000000000 + Math.floor(next() * 899999999999));
     if (accountId === '999999999999' || accounts.has(accountId)) continue;
     accounts.set(accountId, { accountId, email: `aws+${pick(TEAMS)}-${pick(ENVIRONMENTS)}-${accounts.size}@${pick(DOMAINS)}` });

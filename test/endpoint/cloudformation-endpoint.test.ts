@@ -18,7 +18,8 @@ test('a live stack by name and by ID, with its status as set', async () => {
   const stackId = endpoint.cloudFormation.createStack('Members');
   expect(stackId).toMatch(/^arn:aws:cloudformation:us-east-1:999999999999:stack\/Members\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
   const byName = await cfn.send(new DescribeStacksCommand({ StackName: 'Members' }));
-  expect(byName.Stacks).toEqual([expect.objectContaining({ StackId: stackId, StackName: 'Members', StackStatus: 'CREATE_COMPLETE' })]);
+  expect(byName.Stacks).toEqual([expect.objectContaining({ StackId: stackId, StackName: 'Members', StackStatus: 'UPDATE_IN_PROGRESS' })]);
+  expect(byName.Stacks![0].RootId).toBeUndefined();
   expect(byName.Stacks![0].CreationTime).toBeInstanceOf(Date);
   expect(byName.Stacks![0].LastUpdatedTime).toBeUndefined();
 
@@ -63,4 +64,13 @@ test('the answer is Query XML and errors are an ErrorResponse, on the wire', asy
   const unknown = await call('Action=CreateStack&Version=2010-05-15');
   expect(unknown.status).toBe(400);
   expect(await unknown.text()).toContain('<Code>InvalidAction</Code>');
+});
+
+test('a nested stack names its parent and root, as DescribeStacks does', async () => {
+  const root = endpoint.cloudFormation.createStack('Root');
+  const child = endpoint.cloudFormation.createStack('Root-Child-1A2B', 'CREATE_IN_PROGRESS', root);
+  const grandchild = endpoint.cloudFormation.createStack('Root-Child-1A2B-Grand-3C4D', 'CREATE_IN_PROGRESS', child);
+  const described = (await cfn.send(new DescribeStacksCommand({ StackName: grandchild }))).Stacks![0];
+  expect({ ParentId: described.ParentId, RootId: described.RootId }).toEqual({ ParentId: child, RootId: root });
+  expect(() => endpoint.cloudFormation.createStack('Orphan', 'CREATE_IN_PROGRESS', 'NoSuchParent')).toThrow('test setup: no parent stack NoSuchParent');
 });

@@ -12,6 +12,9 @@ export interface StackRecord {
   readonly creationTime: Date;
   lastUpdatedTime?: Date;
   deletionTime?: Date;
+  /** For a nested stack: its parent's and root's stack IDs. */
+  readonly parentId?: string;
+  readonly rootId?: string;
 }
 
 const VERSION = '2010-05-15';
@@ -19,13 +22,25 @@ const VERSION = '2010-05-15';
 export class CloudFormationModel {
   readonly stacks: StackRecord[] = [];
 
-  /** A live stack (CREATE_COMPLETE unless told); answers its stack ID. */
-  createStack(name: string, status = 'CREATE_COMPLETE'): string {
+  /**
+   * A live stack, UPDATE_IN_PROGRESS unless told (a stack being deployed: CloudFormation awaits
+   * its resources' Creates and Updates); nested in `parent` when given. Answers its stack ID.
+   */
+  createStack(name: string, status = 'UPDATE_IN_PROGRESS', parent?: string): string {
     if (this.live(name)) throw new Error(`test setup: stack ${name} already exists`);
+    const parentStack = parent === undefined ? undefined : this.find(parent);
+    if (parent !== undefined && !parentStack) throw new Error(`test setup: no parent stack ${parent}`);
     const digest = createHash('sha256').update(`${name}|${this.stacks.length}`).digest('hex');
     const uuid = [digest.slice(0, 8), digest.slice(8, 12), digest.slice(12, 16), digest.slice(16, 20), digest.slice(20, 32)].join('-');
     const stackId = `arn:aws:cloudformation:${REGION}:${ADMINISTRATOR_ACCOUNT}:stack/${name}/${uuid}`;
-    this.stacks.push({ stackId, stackName: name, status, creationTime: new Date() });
+    this.stacks.push({
+      stackId,
+      stackName: name,
+      status,
+      creationTime: new Date(),
+      parentId: parentStack?.stackId,
+      rootId: parentStack ? parentStack.rootId ?? parentStack.stackId : undefined,
+    });
     return stackId;
   }
 
@@ -63,6 +78,8 @@ function wire(s: StackRecord) {
     DeletionTime: s.deletionTime,
     LastUpdatedTime: s.lastUpdatedTime,
     StackStatus: s.status,
+    ParentId: s.parentId,
+    RootId: s.rootId,
   };
 }
 

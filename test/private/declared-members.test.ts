@@ -76,4 +76,38 @@ describe('5,000 GuardDuty members in one construct', () => {
     new GuardDutyMembers(stack, 'Members', { members: incompressible });
     expect(() => Template.fromStack(stack)).toThrow(/Members\] members: 6000 members take \d+ KiB even compressed.*split the accounts across several constructs on the same detector/s);
   });
+
+  const split = (constructs: number, perConstruct: number) => {
+    const app = new App();
+    const stack = new Stack(app, 'Split', { env: { account: '999999999999', region: 'us-east-1' } });
+    // Park-Miller (exact in doubles) spreads more distinct IDs than syntheticAccounts' generator holds.
+    let state = 7;
+    const ids = new Set<string>();
+    while (ids.size < constructs * perConstruct) {
+      state = (state * 48271) % 2147483647;
+      ids.add(String(100000000000 + Math.floor((state / 2147483647) * 899999999998)));
+    }
+    const declared = [...ids].map((accountId) => ({ accountId, email: `aws+${accountId}@example.com` }));
+    for (let c = 0; c < constructs; c++) {
+      new GuardDutyMembers(stack, `Members${c}`, { members: declared.slice(c * perConstruct, (c + 1) * perConstruct) });
+    }
+    return { app, stack };
+  };
+
+  test('the other constructs\' accounts (Siblings) count in each request\'s budget: 2 × 5,000 fit, an update stays within 256 KiB', () => {
+    const { app } = split(2, 5000);
+    const resources = Object.values(app.synth().getStackByName('Split').template.Resources as Record<string, { Type: string; Properties: object }>)
+      .filter((r) => r.Type === 'Custom::GuardDutyMembers');
+    expect(resources).toHaveLength(2);
+    for (const resource of resources) {
+      expect(bytes(resource.Properties)).toBeLessThan(MEMBERS_BUDGET_BYTES + 1024);
+      expect(2 * bytes(resource.Properties)).toBeLessThan(256 * 1024 - 4096);
+    }
+  });
+
+  test('5 × 5,000 in one stack fail synth: each request would carry the other 20,000 accounts too', () => {
+    const { stack } = split(5, 5000);
+    expect(() => Template.fromStack(stack)).toThrow(
+      /Split\/Members0\] members: 5000 members \(\d+ KiB\) and the account IDs of the stack's other GuardDuty constructs \(\d+ KiB.*put some of the constructs in another stack/s);
+  });
 });

@@ -10,6 +10,7 @@
  * deployment in progress is changing, kept until the next run so a rollback can undo it
  * exactly), plus `inflight-secret` (SecureString) when that needs emails.
  */
+import { createHash } from 'crypto';
 import { decodeAccounts, encodeAccounts } from './codec';
 import { latestRecord, ParameterStore, ParameterWrite, recordWrites, StoredRecord } from './store';
 
@@ -146,6 +147,8 @@ export interface Census {
 export interface LockRecord {
   readonly owner: string;
   readonly expires: number;
+  /** The takeover parameter, when the owner took over an expired lock: released with the lock. */
+  readonly takeover?: string;
 }
 
 /** A claim's SecureString records. */
@@ -230,12 +233,20 @@ export class TargetLedger {
     return { claims, census };
   }
 
-  /** A claim's SecureString records: its declaration and the run's secrets. */
-  async loadSecrets(path: string): Promise<ClaimSecrets> {
+  /**
+   * A claim's SecureString records: its declaration and the secret record of the run `inflight`
+   * names (exactly that one: an older run's secrets describe older states).
+   */
+  async loadSecrets(path: string, inflight?: RecordRef): Promise<ClaimSecrets> {
     const parameters = await this.store.list(path, ['SecureString']);
+    let secret: StoredRecord<InFlightSecret> | undefined;
+    if (inflight) {
+      const own = new Map(recordNames(inflight).flatMap((name) => (parameters.has(name) ? [[name, parameters.get(name)!] as const] : [])));
+      secret = latestRecord<InFlightSecret>(own, `${inflight.base}`);
+    }
     return {
       declaration: latestRecord<DeclarationRecord>(parameters, `${path}/declaration`),
-      inflight: latestRecord<InFlightSecret>(parameters, `${path}/inflight-secret`),
+      inflight: secret,
       names: [...parameters.keys()],
     };
   }
@@ -307,28 +318,52 @@ export class TargetLedger {
 
   /**
    * Takes the target's lock for `owner` until `ttlMs` from now, or renews it if the owner
-   * holds it. A lock past its expiry (its holder died) is taken over. Returns the holder when
-   * someone else holds it.
+   * holds it. A lock past its expiry (its holder died) is taken over by one taker only: each
+   * expired lock has one takeover parameter, created without overwrite, and whoever creates it
+   * takes the lock. Returns the holder when someone else holds it.
    */
   async lock(owner: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: string }> {
-    const mine = JSON.stringify({ owner, expires: Date.now() + ttlMs } satisfies LockRecord);
-    if (await this.store.create(this.lockName, mine)) {
+    const record = (takeover?: string) => JSON.stringify({ owner, expires: Date.now() + ttlMs, takeover } satisfies LockRecord);
+    if (await this.store.create(this.lockName, record())) {
       return { acquired: true };
     }
-    const current = parseLock(await this.store.get(this.lockName));
-    if (current && current.owner !== owner && current.expires > Date.now()) {
+    const text = await this.store.get(this.lockName);
+    const current = parseLock(text);
+    if (current?.owner === owner) {
+      await this.store.overwrite(this.lockName, record(current.takeover));
+      return { acquired: true };
+    }
+    if (text === undefined) {
+      // Released between the create and the read: the next call tries again.
+      return { acquired: false, holder: 'a run that just finished' };
+    }
+    if (current && current.expires > Date.now()) {
       return { acquired: false, holder: current.owner };
     }
-    await this.store.overwrite(this.lockName, mine);
-    // Two takers of an expired lock: the last write wins, the other sees it and backs off.
-    const after = parseLock(await this.store.get(this.lockName));
-    return after?.owner === owner ? { acquired: true } : { acquired: false, holder: after?.owner ?? 'unknown' };
+    const takeover = `${this.prefix}/lock-takeover/${digest(text)}`;
+    if (!await this.store.create(takeover, owner)) {
+      return { acquired: false, holder: 'another run taking over an expired lock' };
+    }
+    // Still the expired lock? (It may have been released and taken afresh meanwhile.)
+    if (await this.store.get(this.lockName) !== text) {
+      await this.store.delete([takeover]);
+      return { acquired: false, holder: 'a run that took the lock meanwhile' };
+    }
+    await this.store.overwrite(this.lockName, record(takeover));
+    return { acquired: true };
   }
 
-  /** Releases the lock (the owner's expiry is longer than any run, so it is still the owner's). */
-  async unlock(): Promise<void> {
-    await this.store.delete([this.lockName]);
+  /** Releases the owner's lock; a lock someone else took over after it expired stays theirs. */
+  async unlock(owner: string): Promise<void> {
+    const current = parseLock(await this.store.get(this.lockName));
+    if (current?.owner === owner) {
+      await this.store.delete([this.lockName, ...(current.takeover ? [current.takeover] : [])]);
+    }
   }
+}
+
+function digest(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }
 
 /** The claim's in-flight record with its latest state (phase, progress) when that belongs to the same run. */

@@ -44,11 +44,30 @@ test('the lock: one holder at a time, renewed by its holder, taken over once exp
   expect(await ledger.lock('run-1', 60_000)).toEqual({ acquired: true });
   expect(await ledger.lock('run-2', 60_000)).toEqual({ acquired: false, holder: 'run-1' });
   expect(await ledger.lock('run-1', 60_000)).toEqual({ acquired: true });
-  await ledger.unlock();
+  await ledger.unlock('run-1');
   expect(await ledger.lock('run-2', -1)).toEqual({ acquired: true });
   // run-2's lock expired (its holder died): run-3 takes it over.
   expect(await ledger.lock('run-3', 60_000)).toEqual({ acquired: true });
   expect(await ledger.lock('run-2', 60_000)).toEqual({ acquired: false, holder: 'run-3' });
+  // The dead holder coming back does not release the new holder's lock.
+  await ledger.unlock('run-2');
+  expect(await ledger.lock('run-4', 60_000)).toEqual({ acquired: false, holder: 'run-3' });
+  await ledger.unlock('run-3');
+  expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
+});
+
+test('an expired lock is taken over by exactly one of several takers at once', async () => {
+  const ledger = new TargetLedger(store, 'guardduty', 'd1');
+  expect(await ledger.lock('dead', -1)).toEqual({ acquired: true });
+  const takers = ['run-a', 'run-b', 'run-c', 'run-d', 'run-e'];
+  const results = await Promise.all(takers.map((owner) => ledger.lock(owner, 60_000)));
+  const winners = takers.filter((_, i) => results[i].acquired);
+  expect(winners).toHaveLength(1);
+  // Each loser sees a holder; the winner keeps renewing; its release removes the takeover parameter too.
+  expect(results.filter((r) => !r.acquired)).toHaveLength(4);
+  expect(await ledger.lock(winners[0], 60_000)).toEqual({ acquired: true });
+  await ledger.unlock(winners[0]);
+  expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
 });
 
 test('paths: stack name from the stack ID, characters SSM does not allow escaped', () => {

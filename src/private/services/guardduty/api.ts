@@ -106,7 +106,9 @@ export const guardDuty: MemberService = {
     }
     return discoverOne(GUARDDUTY, 'ListDetectors', () => findDetectorIds(clients(GuardDutyClient)));
   },
-  isTarget: () => true,
+  // Detector IDs are lowercase letters and digits; a physical ID CloudFormation made up for a
+  // create it never heard back from has the stack's name and hyphens in it.
+  isTarget: (physicalId) => /^[0-9a-z]{1,300}$/.test(physicalId),
   memberApi: (clients: ClientFactory, detectorId, invitation) => new GuardDutyMemberApi(clients(GuardDutyClient), detectorId, invitation),
   async targetGone(err, clients, detectorId) {
     // BadRequestException is GuardDuty's answer to any bad input, so ask the detector itself.
