@@ -85,7 +85,8 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
 project.eslint?.addOverride({
-  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/deployment.ts', 'src/private/stacks.ts', 'src/private/ledger/store.ts', 'bench/**/*.ts'],
+  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/deployment.ts', 'src/private/stacks.ts', 'src/private/ledger/store.ts',
+    'src/private/organizations.ts', 'src/private/sync.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 

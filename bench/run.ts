@@ -48,13 +48,13 @@ const SETTINGS: Setting[] = [
 ];
 const QUICK = process.argv.includes('--quick');
 /** `--only GuardDuty:5000,Detective:50`: just these scenarios. */
-const ONLY = process.argv[process.argv.indexOf('--only') + 1]?.split(',').filter(() => process.argv.includes('--only'));
+const ONLY = process.argv.includes('--only') ? (process.argv[process.argv.indexOf('--only') + 1] ?? '').split(',') : undefined;
 const ALL_SCENARIOS: { service: Service; n: number }[] = QUICK
   ? [{ service: 'GuardDuty', n: 50 }, { service: 'GuardDuty', n: 1000 }, { service: 'Detective', n: 50 }]
   : [50, 500, 1000, 5000].map((n) => ({ service: 'GuardDuty' as Service, n }))
     .concat([50, 1200].map((n) => ({ service: 'Detective' as Service, n })))
     .concat([50, 5000].map((n) => ({ service: 'SecurityHub' as Service, n })));
-const SCENARIOS = ONLY ? ALL_SCENARIOS.concat([]).filter((s) => ONLY.includes(`${s.service}:${s.n}`)) : ALL_SCENARIOS;
+const SCENARIOS = ONLY ? ALL_SCENARIOS.filter((s) => ONLY.includes(`${s.service}:${s.n}`)) : ALL_SCENARIOS;
 /** Terraform's default parallelism: one-resource-per-account tools run about this many at once. */
 const PER_ACCOUNT_PARALLELISM = 10;
 const PAGE_MAX: Record<Service, number> = { GuardDuty: 50, Detective: 200, SecurityHub: 50 };

@@ -1,6 +1,8 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
+import { OrganizationSourceProps } from './organization-sources';
 import { MembersResource } from './private/members-resource';
 import { DETECTIVE } from './private/services/detective/definition';
 import { checkMessage } from './private/target-check';
@@ -8,7 +10,7 @@ import { checkMessage } from './private/target-check';
 /**
  * Properties of {@link DetectiveGraphMembers}.
  */
-export interface DetectiveGraphMembersProps {
+export interface DetectiveGraphMembersProps extends OrganizationSourceProps {
   /**
    * The administrator's behavior graph in this stack's account and region. A token is fine.
    *
@@ -109,6 +111,7 @@ export class DetectiveGraphMembers extends Construct {
       removalPolicy: props.removalPolicy,
       maxRemovals: props.maxRemovals,
       failOnUnprocessed: props.failOnUnprocessed,
+      sources: props,
       properties: {
         Message: props.message,
         DisableEmailNotification: props.disableEmailNotification ?? false,
@@ -126,5 +129,22 @@ export class DetectiveGraphMembers extends Construct {
    */
   public addMember(member: MemberAccount): void {
     this.members.declared.add(member, 'addMember()');
+  }
+
+  /**
+   * Scheduled syncs of this resource that failed (`syncSchedule`), as the metric
+   * `CdkSecurityMembers/SyncFailures` with the dimensions `Service` and `Target`. A sync publishes
+   * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
+   * told; alarm on it with `treatMissingData: NOT_BREACHING`.
+   *
+   * @example
+   * graphMembers.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
+   *   threshold: 1,
+   *   evaluationPeriods: 1,
+   *   treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+   * });
+   */
+  public metricSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.members.metricSyncFailures(props);
   }
 }

@@ -1,6 +1,8 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
+import { OrganizationSourceProps } from './organization-sources';
 import { MembersResource } from './private/members-resource';
 import { GUARDDUTY } from './private/services/guardduty/definition';
 import { checkMessage } from './private/target-check';
@@ -24,7 +26,7 @@ export enum GuardDutyMemberRemoval {
 /**
  * Properties of {@link GuardDutyMembers}.
  */
-export interface GuardDutyMembersProps {
+export interface GuardDutyMembersProps extends OrganizationSourceProps {
   /**
    * The administrator's detector in this stack's region. A token is fine.
    *
@@ -146,6 +148,7 @@ export class GuardDutyMembers extends Construct {
       removalPolicy: props.removalPolicy,
       maxRemovals: props.maxRemovals,
       failOnUnprocessed: props.failOnUnprocessed,
+      sources: props,
       properties: {
         Invite: props.invite ?? true,
         Message: props.invitationMessage,
@@ -165,5 +168,22 @@ export class GuardDutyMembers extends Construct {
    */
   public addMember(member: MemberAccount): void {
     this.members.declared.add(member, 'addMember()');
+  }
+
+  /**
+   * Scheduled syncs of this resource that failed (`syncSchedule`), as the metric
+   * `CdkSecurityMembers/SyncFailures` with the dimensions `Service` and `Target`. A sync publishes
+   * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
+   * told; alarm on it with `treatMissingData: NOT_BREACHING`.
+   *
+   * @example
+   * members.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
+   *   threshold: 1,
+   *   evaluationPeriods: 1,
+   *   treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+   * });
+   */
+  public metricSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.members.metricSyncFailures(props);
   }
 }

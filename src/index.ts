@@ -1,4 +1,5 @@
 export * from './member-account';
+export * from './organization-sources';
 export * from './guardduty-members';
 export * from './detective-graph-members';
 export * from './security-hub-members';

@@ -1,13 +1,15 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
+import { OrganizationSourceProps } from './organization-sources';
 import { MembersResource } from './private/members-resource';
 import { SECURITY_HUB } from './private/services/securityhub/definition';
 
 /**
  * Properties of {@link SecurityHubMembers}.
  */
-export interface SecurityHubMembersProps {
+export interface SecurityHubMembersProps extends OrganizationSourceProps {
   /**
    * The member accounts. More can be added with `addMember()`.
    *
@@ -93,6 +95,7 @@ export class SecurityHubMembers extends Construct {
       removalPolicy: props.removalPolicy,
       maxRemovals: props.maxRemovals,
       failOnUnprocessed: props.failOnUnprocessed,
+      sources: props,
       properties: { Invite: props.invite ?? true },
     });
     this.resource = this.members.resource;
@@ -107,5 +110,22 @@ export class SecurityHubMembers extends Construct {
    */
   public addMember(member: MemberAccount): void {
     this.members.declared.add(member, 'addMember()');
+  }
+
+  /**
+   * Scheduled syncs of this resource that failed (`syncSchedule`), as the metric
+   * `CdkSecurityMembers/SyncFailures` with the dimensions `Service` and `Target`. A sync publishes
+   * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
+   * told; alarm on it with `treatMissingData: NOT_BREACHING`.
+   *
+   * @example
+   * hubMembers.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
+   *   threshold: 1,
+   *   evaluationPeriods: 1,
+   *   treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+   * });
+   */
+  public metricSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.members.metricSyncFailures(props);
   }
 }

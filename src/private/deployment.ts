@@ -14,6 +14,7 @@
  */
 import { randomUUID } from 'crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import {
@@ -45,11 +46,12 @@ import {
 } from './ledger/ledger';
 import { ParameterStore, ParameterWrite } from './ledger/store';
 import { Logger } from './logger';
+import { OrganizationAccounts, OrganizationReadError, resolveOrganizationAccounts, ResolveOptions } from './organizations';
 import { LiveMember, Plan, planDeletion, planMembers, planRestore, PriorState, removalLimit, removedAccounts, sameEmail } from './planner';
-import { ReconcileProperties, SCHEMA_VERSION } from './properties';
+import { MemberDeclaration, ReconcileProperties, SCHEMA_VERSION } from './properties';
 import { ClientFactory } from './services/member-service';
 import { readDeclaredMembers, readSettings, Settings } from './settings';
-import { isAwaited, isRollingBack, Stacks, StackState } from './stacks';
+import { isAwaited, isInProgress, isRollingBack, Stacks, StackState } from './stacks';
 
 /** Additions and removals must be done this long after the event's first invocation... */
 export const RUN_BUDGET_MS = 24 * 60_000;
@@ -77,6 +79,12 @@ export interface EventState {
    * forward Update that finds the stack rolling back later was cancelled, it is not the rollback.
    */
   readonly rollback?: boolean;
+  /**
+   * A scheduled sync, not a CloudFormation event: the claim's own declaration again. It never
+   * waits for the lock (a deployment holding it wins), never continues in another invocation,
+   * and keeps the claim's fingerprint (a sync changes the resolved accounts, not the declaration).
+   */
+  readonly sync?: { readonly fingerprint: string };
   /** An Update onto a different target (a replacement: the old one's Delete follows). */
   readonly replacement?: boolean;
   /** A Delete of something that never was a target: nothing to do. */
@@ -113,8 +121,11 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
   const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete');
   const startedAt = Date.now();
   const runId = randomUUID();
-  const rollback = isRollingBack(await new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId));
+  // Read beside the target, not before it: onEvent is on every event's critical path.
+  const stackState = new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId);
+  stackState.catch(() => undefined);
   if (event.RequestType === 'Delete') {
+    const rollback = isRollingBack(await stackState);
     if (settings.service.isTarget(event.PhysicalResourceId)) {
       return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback } };
     }
@@ -128,7 +139,8 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
     ctx.log.info('delete of a resource CloudFormation knows by a made-up physical ID', { physicalId: event.PhysicalResourceId, target });
     return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback, target, skip: target === undefined } };
   }
-  const target = await settings.service.resolveTarget(props(event), ctx.clients);
+  const [target, state] = await Promise.all([settings.service.resolveTarget(props(event), ctx.clients), stackState]);
+  const rollback = isRollingBack(state);
   const replacement = event.RequestType === 'Update' && event.PhysicalResourceId !== target;
   ctx.log.info('target', { target, replacement });
   return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, rollback, replacement } };
@@ -274,6 +286,49 @@ class EventRun {
     return this.settings.service.definition.name;
   }
 
+  private get sync(): boolean {
+    return this.event.CdkSecurityMembers.sync !== undefined;
+  }
+
+  /** The ACTIVE accounts below `units`; a failure reason starts with the service, as every reason does. */
+  private async resolveUnits(units: readonly string[], options?: ResolveOptions): Promise<OrganizationAccounts> {
+    try {
+      return await resolveOrganizationAccounts(this.ctx.clients(OrganizationsClient), units, options);
+    } catch (err) {
+      if (err instanceof OrganizationReadError) throw new OrganizationReadError(`${this.name}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
+   * The declared members: the static ones, and the ACTIVE accounts of the organizational units
+   * (emails from Organizations; excluded accounts and the administrator never). A run that
+   * continues keeps to the organization accounts its first invocation recorded in the claim.
+   */
+  private async declaredMembers(own: LoadedClaim | undefined, mine: InFlightRecord | undefined): Promise<{
+    desired: MemberDeclaration[];
+    fromOrganizations: string[];
+  }> {
+    const { members, organizationalUnits, excludeAccounts } = this.settings;
+    if (organizationalUnits.length === 0) {
+      return { desired: members, fromOrganizations: [] };
+    }
+    const resolved = await this.resolveUnits(organizationalUnits, { exclude: excludeAccounts, adminAccount: this.ctx.adminAccount });
+    const recorded = mine && own ? new Set(decodeAccounts(own.record.fromOrganizations)) : undefined;
+    const staticIds = new Set(members.map((m) => m.accountId));
+    const fromOrganizations = [...resolved.accounts.keys()].filter((id) => !staticIds.has(id) && (!recorded || recorded.has(id)));
+    this.log.info('organization accounts', {
+      organizationalUnits,
+      active: resolved.accounts.size,
+      declared: fromOrganizations.length,
+      inactiveSkipped: resolved.inactive,
+    });
+    return {
+      desired: [...members, ...fromOrganizations.map((accountId) => ({ accountId, email: resolved.accounts.get(accountId)! }))],
+      fromOrganizations,
+    };
+  }
+
   private options(until: number, overrides: Partial<ExecuteOptions> = {}): ExecuteOptions {
     return {
       invite: this.settings.invite,
@@ -301,6 +356,10 @@ class EventRun {
     if (lock.status === 'rejected') {
       throw lock.reason;
     }
+    if (!lock.value.acquired && this.sync) {
+      this.log.info('sync skipped: another run holds the target', { holder: lock.value.holder });
+      return { IsComplete: true, Data: { Skipped: 'locked' } };
+    }
     if (!lock.value.acquired) {
       const rollingBack = stack.status === 'fulfilled' && isRollingBack(stack.value);
       // A rollback may wait longer: the failed run it undoes may still hold the lock.
@@ -322,7 +381,7 @@ class EventRun {
       // Between invocations of one run the lock stays: nothing else may change the target meanwhile.
       // The last writes go out with the unlock: a reader that comes first sees the in-flight
       // record, which errs on keeping members.
-      await Promise.all([...this.tail, ...(result?.IsComplete !== false ? [this.ledger.unlock(this.runOwner)] : [])]);
+      await Promise.all([...this.tail, ...(result?.IsComplete !== false || this.sync ? [this.ledger.unlock(this.runOwner)] : [])]);
     }
   }
 
@@ -331,6 +390,17 @@ class EventRun {
     const others = loaded.claims.filter((c) => c !== own);
     const rollback = this.event.CdkSecurityMembers.rollback ?? isRollingBack(stack);
     this.log.info('event', { ...stack, rollback, claims: loaded.claims.length, ownClaim: own !== undefined, inflight: own?.inflight?.phase });
+    if (this.sync) {
+      if (isInProgress(stack.status) || isInProgress(stack.rootStatus)) {
+        this.log.info('sync skipped: the stack is being deployed', { ...stack });
+        return { IsComplete: true, Data: { Skipped: 'deploying' } };
+      }
+      if (!own || (own.inflight && own.inflight.phase !== 'done' && own.inflight.phase !== 'failed')) {
+        this.log.warn(own ? 'sync skipped: a run of this resource is unfinished' : 'sync skipped: the resource has no claim (not deployed, or deleted)');
+        return { IsComplete: true, Data: { Skipped: own ? 'unfinished' : 'no claim' } };
+      }
+      return this.apply(own, others, loaded.census, stack);
+    }
     switch (this.event.RequestType) {
       case 'Create':
         return this.apply(own, others, loaded.census, stack);
@@ -348,6 +418,11 @@ class EventRun {
    */
   private async protectedAccounts(others: readonly LoadedClaim[], candidates: ReadonlySet<string>): Promise<Set<string>> {
     const held = new Set(this.settings.siblingAccounts.filter((id) => candidates.has(id)));
+    if (candidates.size > 0 && this.settings.siblingUnits.length > 0) {
+      // Accounts below another construct's OUs stay (its exclusions aside: this errs on keeping).
+      const siblings = await this.resolveUnits(this.settings.siblingUnits);
+      [...candidates].filter((id) => siblings.accounts.has(id)).forEach((id) => held.add(id));
+    }
     const gone: LoadedClaim[] = [];
     await Promise.all(others.map(async (other) => {
       const otherHeld = heldAccounts(other);
@@ -391,7 +466,7 @@ class EventRun {
     await this.ledger.writeCensus({ total, listedAt: listed ? Date.now() : census?.listedAt ?? Date.now() });
   }
 
-  private claimRecord(accounts: Iterable<string>, adopted: Iterable<string>): ClaimRecord {
+  private claimRecord(accounts: Iterable<string>, adopted: Iterable<string>, fromOrganizations: Iterable<string>): ClaimRecord {
     const { settings } = this;
     return {
       v: 1,
@@ -399,10 +474,10 @@ class EventRun {
       logicalId: this.key.logicalId,
       service: this.name,
       target: this.target,
-      fingerprint: fingerprint(props(this.event)),
+      fingerprint: this.event.CdkSecurityMembers.sync?.fingerprint ?? fingerprint(props(this.event)),
       declaration: {
-        organizationalUnits: [],
-        excludeAccounts: [],
+        organizationalUnits: settings.organizationalUnits,
+        excludeAccounts: settings.excludeAccounts,
         invite: settings.invite,
         memberRemoval: settings.removal,
         failOnUnprocessed: settings.failOnUnprocessed,
@@ -411,7 +486,7 @@ class EventRun {
         maxRemovals: settings.maxRemovals,
       },
       accounts: encodeAccounts(accounts),
-      fromOrganizations: encodeAccounts([]),
+      fromOrganizations: encodeAccounts(fromOrganizations),
       adopted: encodeAccounts(adopted),
       updatedAt: new Date().toISOString(),
     };
@@ -422,11 +497,11 @@ class EventRun {
   }
 
   /** The claim record and declaration as the settings say, as one new generation each. */
-  private claimWrites(accounts: Iterable<string>, adopted: Iterable<string>): ParameterWrite[] {
+  private claimWrites(accounts: Iterable<string>, adopted: Iterable<string>, fromOrganizations: Iterable<string>): ParameterWrite[] {
     const declaration = this.ledger.declarationWrites(this.path, this.declarationRecord());
     return [
       ...declaration,
-      ...this.ledger.claimWrites(this.path, { ...this.claimRecord(accounts, adopted), declarationRecord: recordRef(declaration) }),
+      ...this.ledger.claimWrites(this.path, { ...this.claimRecord(accounts, adopted, fromOrganizations), declarationRecord: recordRef(declaration) }),
     ];
   }
 
@@ -468,7 +543,7 @@ class EventRun {
   private async apply(own: LoadedClaim | undefined, others: readonly LoadedClaim[], census: Census | undefined,
     stack: StackState): Promise<SliceResult> {
     const replacement = this.event.CdkSecurityMembers.replacement === true;
-    const undoOnFailure = this.event.RequestType === 'Create' || replacement;
+    const undoOnFailure = !this.sync && (this.event.RequestType === 'Create' || replacement);
     const mine = own?.inflight?.requestId === this.requestId ? own.inflight : undefined;
     if (mine?.phase === 'done') {
       // The Provider framework may call twice: the work is done.
@@ -481,14 +556,14 @@ class EventRun {
       return this.undo(mine, others);
     }
     const requestType = this.event.RequestType === 'Create' ? 'Create' : 'Update';
-    if (!isAwaited(stack, requestType)) {
+    if (!this.sync && !isAwaited(stack, requestType)) {
       return this.cancelled(own, mine, others, stack, undoOnFailure);
     }
-    if (Date.now() > this.startedAt + RUN_BUDGET_MS) {
+    if (!this.sync && Date.now() > this.startedAt + RUN_BUDGET_MS) {
       return this.outOfTime(own, mine, others, undoOnFailure);
     }
 
-    const desired = this.settings.members;
+    const { desired, fromOrganizations } = await this.declaredMembers(own, mine);
     const desiredIds = new Set(desired.map((m) => m.accountId));
     let previous: string[];
     let previousAdopted: string[];
@@ -532,6 +607,7 @@ class EventRun {
     let plan = makePlan();
 
     let record = mine;
+    let claimWritten = Promise.resolve();
     if (!record) {
       // First invocation: the guard and the quota before any change, then the record of what changes.
       const removing = removedAccounts(plan.removals).length;
@@ -560,7 +636,9 @@ class EventRun {
       record = {
         v: 1,
         requestId: this.requestId,
-        requestType: this.event.RequestType === 'Create' ? 'Create' : 'Update',
+        stackId: this.key.stackId,
+        logicalId: this.key.logicalId,
+        requestType: this.sync ? 'Sync' : this.event.RequestType === 'Create' ? 'Create' : 'Update',
         from: oldProps(this.event) ? fingerprint(oldProps(this.event)) : undefined,
         to: fingerprint(props(this.event)),
         phase: 'running',
@@ -574,19 +652,31 @@ class EventRun {
         onlyChanges: onlyChanges || undefined,
         replaces: [own?.record.declarationRecord, own?.inflight?.secret].filter((ref): ref is NonNullable<typeof ref> => ref !== undefined),
       };
-      // Both records are written before the first change: a rollback (whoever sends it, after
-      // whatever crash) finds the claim, and in it what to undo.
+      // The in-flight record is written before the first change: a reader (a rollback, after
+      // whatever crash) finds the claim by it, even before its new generation is written, and
+      // in it what to undo. The claim goes out while the members change.
       await this.writeInFlight(record, emails);
       const wasAdopted = new Set(previousAdopted);
       const adopted = [...desiredIds].filter((id) => wasAdopted.has(id) || (!previousIds.has(id) && live.has(id)));
-      await this.write(this.claimWrites(desiredIds, adopted));
+      claimWritten = this.write(this.claimWrites(desiredIds, adopted, fromOrganizations));
     }
 
-    const execution = await execute(this.api, plan, live, this.options(this.startedAt + RUN_BUDGET_MS));
+    let execution: Execution;
+    try {
+      execution = await execute(this.api, plan, live, this.options(this.startedAt + RUN_BUDGET_MS));
+    } finally {
+      await claimWritten;
+    }
     const progress = addProgress(record.progress, execution.summary);
 
     if (execution.problems.length > 0 && this.settings.failOnUnprocessed) {
       return this.failed(record, plan, execution, progress, desired.length, undoOnFailure, others);
+    }
+    if (!execution.complete && this.sync) {
+      // A sync does not span invocations: the claim holds the declaration; the next sync goes on.
+      this.log.warn('sync out of time: the next sync continues', { ...progress });
+      await this.writeState(record, 'done', progress);
+      return this.done({ ...execution.summary, ...progress });
     }
     if (!execution.complete) {
       this.log.info('continuing in the next invocation', { ...progress });
@@ -619,7 +709,7 @@ class EventRun {
       await this.writeState(record, 'undoing', progress, failure);
       return this.undo(undoing, others, { headline, problems: execution.problems });
     }
-    const epilogue = progress.removed > 0
+    const epilogue = this.sync ? 'Nothing was removed; the next sync or deployment tries again.' : progress.removed > 0
       ? `CloudFormation's rollback restores the ${accountCount(progress.removed)} this deployment removed (invited accounts must accept again) and removes what it added.`
       : 'No member was removed; CloudFormation\'s rollback removes what this deployment added.';
     const reason = failureReason(this.name, execution.problems, headline, epilogue, this.requestId);
@@ -750,7 +840,7 @@ class EventRun {
     }
     const accounts = dropClaim ? leftovers : [...new Set([...heldBefore(own, record), ...leftovers])];
     const adopted = dropClaim ? [] : decodeAccounts(record.previousAdopted);
-    await this.write(this.claimWrites(accounts, adopted));
+    await this.write(this.claimWrites(accounts, adopted, dropClaim ? [] : decodeAccounts(record.previousFromOrganizations)));
     // The claim's new generation is written; the in-flight record has been played back.
     const names = await this.ledger.claimNames(this.path);
     await this.ledger.delete([

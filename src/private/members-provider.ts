@@ -59,6 +59,8 @@ export class MembersProvider extends Construct {
   }
 
   readonly serviceToken: string;
+  /** The reconcile handler: the Provider framework's, and the sync schedules' target. */
+  readonly handler: lambda.IFunction;
   private readonly role: iam.Role;
   private readonly granted = new Set<string>();
 
@@ -88,6 +90,7 @@ export class MembersProvider extends Construct {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
     });
+    this.handler = handler;
 
     const frameworkRole = new iam.Role(this, 'FrameworkRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -163,6 +166,45 @@ export class MembersProvider extends Construct {
       id: wildcardFinding(`${where.replace('%s', 'cloudformation')}:stack/*/*`),
       reason: 'DescribeStacks only (read-only): the own stack\'s status tells a rollback from an update, and a claim whose ' +
         'stack was deleted (any stack of this account and region) must not block removals.',
+    });
+  }
+
+  /** Organizations' read-only listings, for constructs that declare organizational units. */
+  allowOrganizations(): void {
+    if (this.granted.has('Organizations')) {
+      return;
+    }
+    this.granted.add('Organizations');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'OrganizationsRead',
+      // ListAccounts reads a root (the whole organization); the others walk OUs. None supports a resource narrower than `*` for every parent.
+      actions: ['organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren'],
+      resources: ['*'],
+    }));
+    Validations.of(this.role).acknowledge({
+      id: wildcardFinding('*'),
+      reason: 'Organizations read-only listings (ListAccounts, ListAccountsForParent, ListChildren) of the organizational units a ' +
+        'construct declares: their parents are known at deploy time only; granted only when organizationalUnits is used.',
+    });
+  }
+
+  /** PutMetricData into the library's namespace only, for constructs with a sync schedule. */
+  allowSyncMetrics(): void {
+    if (this.granted.has('SyncMetrics')) {
+      return;
+    }
+    this.granted.add('SyncMetrics');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SyncFailureMetric',
+      actions: ['cloudwatch:PutMetricData'],
+      // PutMetricData supports no resource; the namespace condition confines it.
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': 'CdkSecurityMembers' } },
+    }));
+    Validations.of(this.role).acknowledge({
+      id: wildcardFinding('*'),
+      reason: 'cloudwatch:PutMetricData supports no resource-level permissions; a condition limits it to the CdkSecurityMembers ' +
+        'namespace (the sync failure metric); granted only when a construct has a syncSchedule.',
     });
   }
 

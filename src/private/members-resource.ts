@@ -5,13 +5,17 @@
  * synth time, so moving accounts between constructs in one deployment removes nothing, in
  * either update order), and the same account declared twice on one target (a synth error).
  */
-import { CustomResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Aws, CfnElement, CustomResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { Construct, IConstruct } from 'constructs';
 import { MemberAccount } from '../member-account';
+import { OrganizationSourceProps } from '../organization-sources';
 import { DeclaredMembers } from './declared-members';
 import { encodeAccounts } from './ledger/codec';
 import { MembersProvider, SERVICE_TIMEOUT } from './members-provider';
-import { ReconcileProperties, SCHEMA_VERSION } from './properties';
+import { ACCOUNT_ID_PATTERN, OU_ID_PATTERN, ReconcileProperties, ROOT_ID_PATTERN, SCHEMA_VERSION } from './properties';
 import { removalPolicyProperty } from './removal-policy';
 import { ServiceDefinition } from './services/service-definition';
 import { checkTarget } from './target-check';
@@ -24,16 +28,43 @@ export interface MembersResourceOptions {
   readonly removalPolicy?: RemovalPolicy;
   readonly maxRemovals?: number;
   readonly failOnUnprocessed?: boolean;
+  /** Organizational units, exclusions and the sync schedule. */
+  readonly sources?: OrganizationSourceProps;
   /** The service's own properties (Invite, Message, ...). */
   readonly properties: Partial<ReconcileProperties>;
+}
+
+/** The failure metric's namespace and name (sync.ts publishes it). */
+const SYNC_METRIC_NAMESPACE = 'CdkSecurityMembers';
+const SYNC_FAILURES_METRIC = 'SyncFailures';
+
+/** Checks a list of IDs at synth time (tokens pass): pattern and duplicates, naming the property and the value. */
+function checkIds(scope: Construct, property: string, ids: readonly string[] | undefined, valid: (id: string) => boolean, what: string): string[] {
+  if (ids === undefined) return [];
+  if (Token.isUnresolved(ids)) return [...ids];
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (Token.isUnresolved(id)) return;
+    if (typeof id !== 'string' || !valid(id)) {
+      throw new Error(`${scope.node.path}: ${property}[${i}] '${String(id)}' is not ${what}`);
+    }
+    if (seen.has(id)) {
+      throw new Error(`${scope.node.path}: ${property}[${i}] '${id}' is listed twice`);
+    }
+    seen.add(id);
+  });
+  return [...ids];
 }
 
 /** Every member resource of the app, to compare declarations across constructs. */
 const declarations = new WeakMap<IConstruct, MembersResource[]>();
 
+
 export class MembersResource {
   readonly resource: CustomResource;
   readonly declared: DeclaredMembers;
+  /** OU and root IDs declared (tokens included). */
+  private readonly organizationalUnits: string[];
 
   constructor(private readonly scope: Construct, private readonly options: MembersResourceOptions) {
     const { service, target } = options;
@@ -44,11 +75,31 @@ export class MembersResource {
       throw new Error(`${scope.node.path}: maxRemovals ${maxRemovals} is not a non-negative integer`);
     }
 
+    const sources = options.sources ?? {};
+    this.organizationalUnits = checkIds(scope, 'organizationalUnits', sources.organizationalUnits,
+      (id) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id), 'an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)');
+    const excludeAccounts = checkIds(scope, 'excludeAccounts', sources.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+    if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
+      throw new Error(`${scope.node.path}: excludeAccounts only leaves out accounts of organizationalUnits, and there are none`);
+    }
+
     this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));
     (options.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
+    // After addMember() calls too: a declared member that is also excluded contradicts itself.
+    scope.node.addValidation({
+      validate: () => {
+        const declared = new Set(this.declared.accountIds());
+        const both = excludeAccounts.filter((id) => declared.has(id));
+        return both.length === 0 ? [] : [`excludeAccounts: ${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} also declared in members; ` +
+          'an excluded account is never declared through organizationalUnits, and members always are: keep one of the two'];
+      },
+    });
 
     const provider = MembersProvider.of(scope);
     provider.allow(service, target === undefined);
+    if (this.organizationalUnits.length > 0) {
+      provider.allowOrganizations();
+    }
 
     const all = declarations.get(scope.node.root) ?? [];
     all.push(this);
@@ -64,6 +115,9 @@ export class MembersResource {
       RemovalPolicy: removalPolicy,
       MaxRemovals: maxRemovals,
       Siblings: Lazy.any({ produce: () => this.siblings() }) as ReconcileProperties['Siblings'],
+      // Only when used: a stack without them synthesizes as before.
+      ...(this.organizationalUnits.length > 0 ? { OrganizationalUnits: this.organizationalUnits } : {}),
+      ...(excludeAccounts.length > 0 ? { ExcludeAccounts: excludeAccounts } : {}),
       Schema: SCHEMA_VERSION,
     };
     this.resource = new CustomResource(scope, 'Resource', {
@@ -73,6 +127,37 @@ export class MembersResource {
       removalPolicy: RemovalPolicy.DESTROY,
       serviceTimeout: SERVICE_TIMEOUT,
       properties: { ...properties },
+    });
+
+    if (sources.syncSchedule) {
+      provider.allowSyncMetrics();
+      // The input names the claim to sync: the target (the physical ID), the stack and the logical ID.
+      const sync: Record<string, string> = {
+        Service: service.name,
+        Target: this.resource.ref,
+        StackId: Aws.STACK_ID,
+        LogicalId: this.stack.getLogicalId(this.resource.node.defaultChild as CfnElement),
+      };
+      new events.Rule(scope, 'SyncSchedule', {
+        schedule: sources.syncSchedule,
+        description: `cdk-security-members: syncs ${scope.node.path} (${service.name}) between deployments`,
+        targets: [new targets.LambdaFunction(provider.handler, {
+          event: events.RuleTargetInput.fromObject({ CdkSecurityMembersSync: sync }),
+          // A failed sync reports itself (log and metric) and waits for the next scheduled time.
+          retryAttempts: 0,
+        })],
+      });
+    }
+  }
+
+  /** Failed scheduled syncs of this resource (Sum). */
+  metricSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: SYNC_METRIC_NAMESPACE,
+      metricName: SYNC_FAILURES_METRIC,
+      dimensionsMap: { Service: this.options.service.name, Target: this.resource.ref },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
     });
   }
 
@@ -91,8 +176,16 @@ export class MembersResource {
    * graph or hub per account and region: they all share the target). Undefined when there are none.
    */
   private siblings(): ReconcileProperties['Siblings'] | undefined {
-    const accounts = this.others().flatMap((other) => other.declared.accountIds());
-    return accounts.length > 0 ? { Accounts: encodeAccounts(accounts) } : undefined;
+    const others = this.others();
+    const accounts = others.flatMap((other) => other.declared.accountIds());
+    const units = [...new Set(others.flatMap((other) => other.organizationalUnits.filter((id) => !Token.isUnresolved(id))))].sort();
+    if (accounts.length === 0 && units.length === 0) {
+      return undefined;
+    }
+    return {
+      ...(accounts.length > 0 ? { Accounts: encodeAccounts(accounts) } : {}),
+      ...(units.length > 0 ? { OrganizationalUnits: units } : {}),
+    };
   }
 
   /** Whether `other` manages the same target: same service and environment, same named target or both discovered. */

@@ -42,12 +42,18 @@ export interface ReconcileProperties {
   readonly MaxRemovals?: string | number;
   /** What the other constructs of this stack declare on this service, known from synth time. */
   readonly Siblings?: SiblingDeclarations;
+  /** OU and root IDs: every ACTIVE account below each (recursively) is declared. Absent: none. */
+  readonly OrganizationalUnits?: string[];
+  /** Account IDs never declared through `OrganizationalUnits`. */
+  readonly ExcludeAccounts?: string[];
 }
 
 /** The declarations of the stack's other constructs of the same service (their emails aside). */
 export interface SiblingDeclarations {
   /** Account codec (ledger/codec.ts): their static members. */
   readonly Accounts?: string;
+  /** Their organizational units and roots. */
+  readonly OrganizationalUnits?: string[];
 }
 
 /** The properties' schema since the ownership ledger. */
@@ -121,6 +127,9 @@ export function parseBoolean(value: string | boolean | undefined, fallback: bool
 }
 
 export const ACCOUNT_ID_PATTERN = /^\d{12}$/;
+/** AWS Organizations' own patterns for an OU ID and a root ID. */
+export const OU_ID_PATTERN = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+export const ROOT_ID_PATTERN = /^r-[0-9a-z]{4,32}$/;
 /** Both services' own rule: something, an @, something. */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 export const EMAIL_MAX_LENGTH = 64;

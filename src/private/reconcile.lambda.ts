@@ -9,6 +9,7 @@ import { continueEvent, ContinuedEvent, EventContext, SliceResult, startEvent, S
 import { describeError, ReconcileError } from './engine';
 import { jsonLogger } from './logger';
 import { ClientFactory } from './services/member-service';
+import { isSyncEvent, runSync, SyncEvent, SyncResult } from './sync';
 
 /** SDK attempts per call. */
 export const MAX_ATTEMPTS = 10;
@@ -67,15 +68,19 @@ export function invocationClients(overrides: object = {}): ClientFactory {
 /** What the handler needs of the Lambda context. */
 export type HandlerContext = Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>;
 
-function eventContext(event: CloudFormationCustomResourceEvent, context: HandlerContext | undefined, clients: ClientFactory): EventContext {
-  return {
-    clients,
-    log: jsonLogger({
+function eventContext(event: CloudFormationCustomResourceEvent | SyncEvent, context: HandlerContext | undefined,
+  clients: ClientFactory): EventContext {
+  const fields = isSyncEvent(event)
+    ? { requestType: 'Sync', logicalResourceId: event.CdkSecurityMembersSync.LogicalId, service: event.CdkSecurityMembersSync.Service }
+    : {
       requestType: event.RequestType,
       logicalResourceId: event.LogicalResourceId,
       requestId: event.RequestId,
       service: (event.ResourceProperties as { Service?: string }).Service,
-    }),
+    };
+  return {
+    clients,
+    log: jsonLogger(fields),
     adminAccount: context?.invokedFunctionArn?.split(':')[4],
     deadline: context ? Date.now() + context.getRemainingTimeInMillis() - TIME_RESERVE_MS : Number.POSITIVE_INFINITY,
   };
@@ -85,10 +90,13 @@ function isContinued(event: object): event is ContinuedEvent {
   return 'CdkSecurityMembers' in event;
 }
 
-/** Both Provider framework calls, told apart by the state onEvent returned. */
-export async function route(event: CloudFormationCustomResourceEvent | ContinuedEvent, context: HandlerContext | undefined,
-  clients: ClientFactory = invocationClients()): Promise<StartResult | SliceResult> {
+/** Both Provider framework calls, told apart by the state onEvent returned, and the schedule's syncs. */
+export async function route(event: CloudFormationCustomResourceEvent | ContinuedEvent | SyncEvent, context: HandlerContext | undefined,
+  clients: ClientFactory = invocationClients()): Promise<StartResult | SliceResult | SyncResult> {
   const ctx = eventContext(event, context, clients);
+  if (isSyncEvent(event)) {
+    return runSync(event, ctx);
+  }
   return isContinued(event) ? continueEvent(event, ctx) : startEvent(event, ctx);
 }
 
@@ -114,7 +122,8 @@ export async function handleEvent(event: CloudFormationCustomResourceEvent, cont
   throw new Error(`not complete after ${maxInvocations} invocations`);
 }
 
-export async function handler(event: CloudFormationCustomResourceEvent | ContinuedEvent, context: Context): Promise<StartResult | SliceResult> {
+export async function handler(event: CloudFormationCustomResourceEvent | ContinuedEvent | SyncEvent,
+  context: Context): Promise<StartResult | SliceResult | SyncResult> {
   try {
     return await route(event, context);
   } catch (err) {
@@ -122,8 +131,10 @@ export async function handler(event: CloudFormationCustomResourceEvent | Continu
       throw err;
     }
     // Unexpected errors (access denied, a bug) still end in a FAILED response with a reason.
+    // (A sync never throws: it reports its own failures.)
+    const request = event as CloudFormationCustomResourceEvent;
     const reason = describeError(err);
-    console.error({ message: 'reconcile failed', requestType: event.RequestType, requestId: event.RequestId, error: reason });
-    throw new ReconcileError(`${reason.slice(0, 2000)} (request ${event.RequestId})`);
+    console.error({ message: 'reconcile failed', requestType: request.RequestType, requestId: request.RequestId, error: reason });
+    throw new ReconcileError(`${reason.slice(0, 2000)} (request ${request.RequestId})`);
   }
 }

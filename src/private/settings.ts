@@ -13,8 +13,10 @@ import {
   EMAIL_PATTERN,
   MemberDeclaration,
   memberEntries,
+  OU_ID_PATTERN,
   parseBoolean,
   ReconcileProperties,
+  ROOT_ID_PATTERN,
   SCHEMA_VERSION,
 } from './properties';
 import { MemberService } from './services/member-service';
@@ -37,6 +39,12 @@ export interface Settings {
   readonly siblingAccounts: string[];
   /** False for resources deployed by a version before the ledger. */
   readonly ledgerSchema: boolean;
+  /** OU and root IDs whose ACTIVE accounts are declared too. */
+  readonly organizationalUnits: string[];
+  /** Never declared through the organizational units. */
+  readonly excludeAccounts: string[];
+  /** The organizational units the stack's other constructs of this service declare. */
+  readonly siblingUnits: string[];
 }
 
 /** Members of a declaration that was deployed before; invalid entries were never applied. */
@@ -126,6 +134,36 @@ export function readSettings(props: ReconcileProperties, adminAccount: string | 
     maxRemovals,
     siblingAccounts: readSiblings(props, strict),
     ledgerSchema: props.Schema === SCHEMA_VERSION,
+    ...readOrganizationSources(props, strict),
+  };
+}
+
+function readOrganizationSources(props: ReconcileProperties, strict: boolean): Pick<Settings, 'organizationalUnits' | 'excludeAccounts' | 'siblingUnits'> {
+  const list = (name: 'OrganizationalUnits' | 'ExcludeAccounts', value: unknown, valid: (item: string) => boolean, what: string): string[] => {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      if (strict) throw new ReconcileError(`${name}: expected a list, got '${String(value)}'`);
+      return [];
+    }
+    const seen = new Set<string>();
+    return value.filter((item, index) => {
+      const ok = typeof item === 'string' && valid(item) && !seen.has(item);
+      if (!ok && strict) {
+        throw new ReconcileError(seen.has(item) ? `${name}[${index}]: '${item}' is listed twice` : `${name}[${index}]: '${String(item)}' is not ${what}`);
+      }
+      seen.add(item);
+      return ok;
+    });
+  };
+  const unit = (id: string) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id);
+  const organizationalUnits = list('OrganizationalUnits', props.OrganizationalUnits, unit, 'an OU ID (ou-...) or a root ID (r-...)');
+  const excludeAccounts = list('ExcludeAccounts', props.ExcludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+  const siblings = props.Siblings?.OrganizationalUnits;
+  return {
+    organizationalUnits,
+    excludeAccounts,
+    // Lenient always: a sibling's declaration is validated by its own resource.
+    siblingUnits: Array.isArray(siblings) ? siblings.filter((id): id is string => typeof id === 'string' && unit(id)) : [],
   };
 }
 
@@ -139,6 +177,7 @@ function readSiblings(props: ReconcileProperties, strict: boolean): string[] {
 }
 
 function strictMembers(props: ReconcileProperties, adminAccount: string | undefined): MemberDeclaration[] {
+  const excluded = new Set(Array.isArray(props.ExcludeAccounts) ? props.ExcludeAccounts : []);
   let entries: string[];
   try {
     entries = memberEntries(props);
@@ -161,6 +200,9 @@ function strictMembers(props: ReconcileProperties, adminAccount: string | undefi
     }
     if (seen.has(member.accountId)) {
       throw new ReconcileError(`Members[${index}]: account ${member.accountId} is declared twice`);
+    }
+    if (excluded.has(member.accountId)) {
+      throw new ReconcileError(`Members[${index}]: account ${member.accountId} is also in ExcludeAccounts`);
     }
     if (member.accountId === adminAccount) {
       throw new ReconcileError(`Members[${index}]: account ${member.accountId} is the administrator account itself`);

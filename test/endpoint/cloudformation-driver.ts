@@ -108,6 +108,11 @@ export class ProviderFramework {
     return this.fail(new Error('Operation timed out'));
   }
 
+  /** The handler called directly (an EventBridge target), not through the framework. */
+  invoke(event: object): Promise<Record<string, unknown>> {
+    return this.handler(event, this.context());
+  }
+
   private safeFail(err: unknown): Error {
     try {
       this.fail(err);
@@ -272,6 +277,24 @@ export class SimulatedStack {
     throw new DeploymentFailed(failures);
   }
 
+  /**
+   * EventBridge fires a sync schedule: the rule's input, its references resolved (the member
+   * resource's physical ID, the stack ID), goes to the handler as Lambda's asynchronous event.
+   */
+  async sync(input: SyncInput): Promise<Record<string, unknown>> {
+    // The rule's Input is a JSON string, or an Fn::Join of its text around the Refs.
+    const resolve = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const { Ref: ref, 'Fn::Join': join } = value as { 'Ref'?: string; 'Fn::Join'?: [string, unknown[]] };
+      if (join) return join[1].map(resolve).join(join[0]);
+      if (ref === 'AWS::StackId') return this.stackId;
+      const resource = ref === undefined ? undefined : this.resources.get(ref);
+      if (!resource) throw new Error(`test setup: cannot resolve ${JSON.stringify(value)} in a sync input`);
+      return resource.physicalId;
+    };
+    return this.cfn.framework.invoke(JSON.parse(resolve(input)) as object);
+  }
+
   /** Deletes the stack; `skip` resources are left alone (as `--retain-resources` on a failed delete does). */
   async delete(options: { skip?: readonly string[] } = {}): Promise<void> {
     this.setStatus('DELETE_IN_PROGRESS');
@@ -285,20 +308,33 @@ export class SimulatedStack {
   }
 }
 
+/** A schedule rule's input, as synthesized: JSON text, joined around `{ Ref }`s to the member resource and the stack ID. */
+export type SyncInput = unknown;
+
 /**
- * The member resources of a stack as `cdk synth` writes them: `build` adds constructs to a
- * stack in account 999999999999, us-east-1; the ServiceTokens are left out.
+ * The member resources of a stack as `cdk synth` writes them, and the inputs of its sync
+ * schedules by rule logical ID: `build` adds constructs to a stack in account 999999999999,
+ * us-east-1; the ServiceTokens are left out.
  */
-export function synthesizeTemplate(build: (stack: Stack) => void, stackName = 'Members'): Template {
+export function synthesizeStack(build: (stack: Stack) => void, stackName = 'Members'): { template: Template; syncs: Record<string, SyncInput> } {
   const app = new App();
   const stack = new Stack(app, stackName, { env: { account: '999999999999', region: 'us-east-1' } });
   build(stack);
   type Synthesized = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-  const template = app.synth().getStackByName(stackName).template as Synthesized;
-  return Object.fromEntries(Object.entries(template.Resources)
+  const synthesized = app.synth().getStackByName(stackName).template as Synthesized;
+  const template: Template = Object.fromEntries(Object.entries(synthesized.Resources)
     .filter(([, r]) => r.Type.startsWith('Custom::') && r.Type.endsWith('Members'))
     .map(([id, r]) => {
       const { ServiceToken: _token, ...properties } = r.Properties;
       return [id, { type: r.Type, properties }];
     }));
+  const syncs = Object.fromEntries(Object.entries(synthesized.Resources)
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule')
+    .map(([id, r]) => [id, (r.Properties.Targets as { Input: SyncInput }[])[0].Input]));
+  return { template, syncs };
+}
+
+/** The member resources of a stack as `cdk synth` writes them (see {@link synthesizeStack}). */
+export function synthesizeTemplate(build: (stack: Stack) => void, stackName = 'Members'): Template {
+  return synthesizeStack(build, stackName).template;
 }

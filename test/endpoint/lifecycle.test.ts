@@ -5,9 +5,10 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import { syntheticAccounts } from './accounts';
-import { CloudFormationSimulator, DeploymentFailed, Handler, synthesizeTemplate, Template } from './cloudformation-driver';
+import { CloudFormationSimulator, DeploymentFailed, Handler, synthesizeStack, synthesizeTemplate, Template } from './cloudformation-driver';
 import { Endpoint, Faults, startEndpoint } from './member-endpoint';
 import { synthesizeMembers } from './synthesized';
 import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
@@ -585,6 +586,160 @@ describe('SecurityHub', () => {
     expect(['error', 'throttled', 'lost'].filter((outcome) => !outcomes.has(outcome))).toEqual([]);
     expect(endpoint.maxAccountsPerCall()).toBeLessThanOrEqual(50);
   }, 120_000);
+});
+
+/** An account of the organization below `parent`, known to the member services as one (auto-enabled, never invited). */
+function organizationAccount(id: string, parentId: string, accountState: 'ACTIVE' | 'SUSPENDED' | 'CLOSED' = 'ACTIVE') {
+  endpoint.organizations.addAccount(id, { parentId, state: accountState, email: `root+org-${id}@example.com` });
+  endpoint.model.organization.add(id);
+}
+
+/** Accounts any call to a member service named. */
+const namedAccounts = () => new Set(endpoint.calls.filter((c) => c.service && c.service !== 'Organizations').flatMap((c) => c.accountIds ?? []));
+
+describe.each([GUARDDUTY, DETECTIVE, SECURITYHUB])('$name: members from the organization', (service) => {
+  const [inWorkloads, inProd, suspended, excluded, closed, inSandbox, joiner, staticMember] = ids(8, 300000000000);
+  let workloads: string;
+  let prod: string;
+  let sandbox: string;
+
+  /** Workloads (an account) › Prod (an account, an excluded one, the administrator) and Dev (suspended, closed); Sandbox beside it. */
+  async function organization(options: Parameters<typeof setup>[0] = {}) {
+    await setup(options);
+    const org = endpoint.organizations;
+    workloads = org.addOrganizationalUnit('Workloads');
+    prod = org.addOrganizationalUnit('Prod', workloads);
+    const dev = org.addOrganizationalUnit('Dev', workloads);
+    sandbox = org.addOrganizationalUnit('Sandbox');
+    organizationAccount(inWorkloads, workloads);
+    organizationAccount(inProd, prod);
+    organizationAccount(excluded, prod);
+    organizationAccount(suspended, dev, 'SUSPENDED');
+    organizationAccount(closed, dev, 'CLOSED');
+    organizationAccount(inSandbox, sandbox);
+    org.moveAccount('999999999999', prod);
+    org.shortPages = true;
+  }
+
+  const declared = (extra: object = {}) => synthesizeStack((stack) => service.add(stack, 'Members', accounts([staticMember]), {
+    organizationalUnits: [workloads],
+    excludeAccounts: [excluded],
+    syncSchedule: events.Schedule.rate(Duration.hours(1)),
+    ...extra,
+  }));
+
+  test('a create declares the ACTIVE accounts of nested OUs with their Organizations emails; suspended, closed, excluded and administrator accounts are in no call', async () => {
+    await organization();
+    const stack = cfn.stack('Members');
+    await stack.deploy(declared().template);
+    expect(Object.keys(active(service)).sort()).toEqual([inWorkloads, inProd, staticMember].sort());
+    expect(service.members().get(inProd)!.email).toBe(`root+org-${inProd}@example.com`);
+    expect(service.members().get(staticMember)!.email).toBe(`root+${staticMember}@example.com`);
+    const named = namedAccounts();
+    expect([suspended, excluded, closed, inSandbox, '999999999999'].filter((id) => named.has(id))).toEqual([]);
+    // Organization accounts are enabled by CreateMembers, never invited; the static one outside the organization is.
+    expect(endpoint.model.invitesToOrganizationAccounts).toEqual([]);
+    expect(service.members().get(staticMember)!.status).not.toBe(service.accepted);
+  });
+
+  test('a sync brings the declaration back to the organization: a joiner joins, an account moved out and one suspended leave; a hand-added member stays', async () => {
+    await organization();
+    const stack = cfn.stack('Members');
+    const { template: declaration, syncs } = declared();
+    await stack.deploy(declaration);
+    service.members().set(HAND_ADDED, { accountId: HAND_ADDED, email: 'hand@example.com', status: service.accepted });
+    organizationAccount(joiner, prod);
+    endpoint.organizations.moveAccount(inProd, sandbox);
+    endpoint.organizations.setState(inWorkloads, 'SUSPENDED');
+    endpoint.calls.length = 0;
+
+    const result = await stack.sync(Object.values(syncs)[0]);
+    expect(result).toMatchObject({ outcome: 'synced' });
+    expect(Object.keys(active(service)).sort()).toEqual([joiner, staticMember, HAND_ADDED].sort());
+    expect(service.members().get(HAND_ADDED)!.status).toBe(service.accepted);
+    // The claim keeps the deployed declaration; the next deployment of the same template changes nothing.
+    endpoint.calls.length = 0;
+    const again = await stack.sync(Object.values(syncs)[0]);
+    expect(again).toMatchObject({ outcome: 'synced' });
+    expect(mutatingCalls()).toEqual([]);
+    expect(endpoint.cloudWatch.metrics).toEqual([]);
+  });
+
+  test('a sync restores a static member removed by hand', async () => {
+    await organization();
+    const stack = cfn.stack('Members');
+    const { template: declaration, syncs } = synthesizeStack((s) => service.add(s, 'Members', accounts([staticMember]), { syncSchedule: events.Schedule.rate(Duration.hours(6)) }));
+    await stack.deploy(declaration);
+    service.members().delete(staticMember);
+    await stack.sync(Object.values(syncs)[0]);
+    expect(Object.keys(active(service))).toEqual([staticMember]);
+  });
+
+  test('a sync that fails (an OU it cannot read) changes nothing and publishes the failure metric once per failed sync', async () => {
+    await organization();
+    const stack = cfn.stack('Members');
+    const { template: declaration, syncs } = declared();
+    await stack.deploy(declaration);
+    const before = snapshot(service);
+    endpoint.organizations.unreadable.add(prod);
+    endpoint.calls.length = 0;
+    const result = await stack.sync(Object.values(syncs)[0]);
+    expect(result).toMatchObject({ outcome: 'failed' });
+    expect(String(result.reason)).toMatch(new RegExp(`organizationalUnits: ${prod} \\(below ${workloads}\\) could not be read: ListAccountsForParent answered AccessDeniedException|ListChildren answered AccessDeniedException`));
+    expect(mutatingCalls()).toEqual([]);
+    expect(snapshot(service)).toEqual(before);
+    const target = [...stack.resources.values()][0];
+    expect(endpoint.cloudWatch.metrics).toEqual([
+      expect.objectContaining({ namespace: 'CdkSecurityMembers', name: 'SyncFailures', dimensions: { Service: service.name, Target: target.physicalId }, value: 1 }),
+    ]);
+    await stack.sync(Object.values(syncs)[0]);
+    expect(endpoint.cloudWatch.metrics).toHaveLength(2);
+  });
+
+  test('a sync skips while a deployment holds the target\'s lock, and while the stack is being deployed', async () => {
+    await organization();
+    const stack = cfn.stack('Members');
+    const { template: declaration, syncs } = declared();
+    await stack.deploy(declaration);
+    organizationAccount(joiner, prod);
+    const lock = ledgerParameters().find((name) => name.endsWith('/census'))!.replace(/census$/, 'lock');
+    await endpoint.ssm.put({ Name: lock, Value: JSON.stringify({ owner: 'req-deploying/run', expires: Date.now() + 60_000 }), Type: 'String' });
+    endpoint.calls.length = 0;
+    expect(await stack.sync(Object.values(syncs)[0])).toMatchObject({ outcome: 'skipped', reason: 'locked' });
+    endpoint.ssm.parameters.delete(lock);
+    endpoint.cloudFormation.setStatus(stack.stackId, 'UPDATE_IN_PROGRESS');
+    expect(await stack.sync(Object.values(syncs)[0])).toMatchObject({ outcome: 'skipped', reason: 'deploying' });
+    expect(mutatingCalls()).toEqual([]);
+    expect(service.members().has(joiner)).toBe(false);
+    expect(endpoint.cloudWatch.metrics).toEqual([]);
+  });
+
+  test('an OU that cannot be read fails the deployment before any change, naming the OU and Organizations\' answer', async () => {
+    await organization();
+    endpoint.organizations.unreadable.add(prod);
+    const stack = cfn.stack('Members');
+    await expect(stack.deploy(declared().template)).rejects.toThrow(
+      new RegExp(`${service.name}: organizationalUnits: ${prod} \\(below ${workloads}\\) could not be read: (ListAccountsForParent|ListChildren) answered AccessDeniedException: .*Nothing was changed`));
+    expect(mutatingCalls()).toEqual([]);
+    expect(state(service)).toEqual({});
+  });
+
+  test.each([['A', 'B'], ['B', 'A']])('accounts swapping between two constructs\' OUs in one deployment are never removed (%s updates first)', async (...order) => {
+    await organization();
+    const stack = cfn.stack('Members');
+    const two = (aUnits: string[], bUnits: string[]) => synthesizeTemplate((s) => {
+      service.add(s, 'A', [], { organizationalUnits: aUnits });
+      service.add(s, 'B', [], { organizationalUnits: bUnits });
+    });
+    await stack.deploy(two([prod], [sandbox]));
+    expect(Object.keys(active(service)).sort()).toEqual([inProd, excluded, inSandbox].sort());
+    accept(service, [inProd, inSandbox]);
+    endpoint.calls.length = 0;
+    const next = two([sandbox], [prod]);
+    await stack.deploy(next, { order: order.map((id) => Object.keys(next).find((key) => key.startsWith(id))!) });
+    expect([inProd, inSandbox].map((id) => service.members().get(id)?.status)).toEqual([service.accepted, service.accepted]);
+    expect(endpoint.calls.filter((c) => ['DisassociateMembers', 'DeleteMembers'].includes(c.operation))).toEqual([]);
+  });
 });
 
 describe('declarations at the services\' scale, as synthesized', () => {

@@ -63,6 +63,8 @@ export interface CallRecord {
   readonly service?: ServiceName;
   readonly operation: string;
   readonly accounts: number;
+  /** The accounts it names (member calls). */
+  readonly accountIds?: readonly string[];
   /** 'ok', 'throttled', 'error', 'lost' or an error type. */
   readonly outcome: string;
 }
@@ -211,7 +213,13 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
         res.end(answer.body);
       };
       const fail = (error: ServiceError) => reply(service.protocol.failure(error, requestId, req));
-      const record = (outcome: string) => calls.push({ service: r ? service.name : undefined, operation: r ? r.operation : `${method} ${url.pathname}`, accounts: r ? r.accounts : 0, outcome });
+      const record = (outcome: string) => calls.push({
+        service: r ? service.name : undefined,
+        operation: r ? r.operation : `${method} ${url.pathname}`,
+        accounts: r ? r.accounts : 0,
+        accountIds: r?.accountIds,
+        outcome,
+      });
       const faults = endpoint.faults;
       try {
         if (faults.latencyMs) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));

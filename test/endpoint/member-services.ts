@@ -6,10 +6,16 @@ import { GRAPH_ARN_PATTERN, MemberModel } from './member-model';
 import { checkEmail, checkIds, checkMaxResults, paginate, restJson, Route, ServiceDefinition, ServiceError, WireRequest } from './wire';
 
 type Input = Record<string, unknown>;
-const count = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+/** The accounts a call names (account IDs, or account details with their ID). */
+const count = (list: unknown): unknown[] => (Array.isArray(list) ? list : []);
+const idOf = (item: unknown) => String(typeof item === 'object' && item !== null
+  ? (item as { accountId?: string; AccountId?: string }).accountId ?? (item as { AccountId?: string }).AccountId
+  : item);
 
-function route(operation: string, mutating: boolean, accounts: number, run: () => unknown): Route {
-  return { operation, mutating, accounts, run };
+function route(operation: string, mutating: boolean, accounts: number | unknown[], run: () => unknown): Route {
+  return Array.isArray(accounts)
+    ? { operation, mutating, accounts: accounts.length, accountIds: accounts.map(idOf), run }
+    : { operation, mutating, accounts, run };
 }
 
 export function guardDutyService(model: MemberModel): ServiceDefinition {
@@ -161,7 +167,7 @@ export function securityHubService(model: MemberModel): ServiceDefinition {
   const invalid = (message: string) => new ServiceError(400, 'InvalidInputException', message);
   const idsOf = (list: unknown) => checkIds(list, 'AccountIds', 400, 'InvalidInputException');
   /** Every member call needs the hub first. */
-  const memberRoute = (operation: string, mutating: boolean, accounts: unknown, run: () => unknown) =>
+  const memberRoute = (operation: string, mutating: boolean, accounts: unknown, run: () => unknown): Route =>
     route(operation, mutating, count(accounts), () => (model.shCheckHub(), run()));
   return {
     name: 'SecurityHub',

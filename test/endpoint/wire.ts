@@ -36,6 +36,8 @@ export interface Route {
   readonly mutating: boolean;
   /** How many accounts the call names (the batch size the call log reports). */
   readonly accounts: number;
+  /** Which accounts it names. */
+  readonly accountIds?: readonly string[];
   run(): unknown;
 }
 

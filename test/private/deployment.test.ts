@@ -239,15 +239,18 @@ describe('ledger writes that fail', () => {
       new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }), ssm, new CloudFormationClient(wire));
   }
 
-  test('a create whose claim cannot be written changes nothing, and its rollback leaves no record behind', async () => {
+  test('a create whose claim cannot be written fails; its rollback finds the run by its in-flight record and undoes it', async () => {
     const ids = accountIds(3);
+    gd.add('999999999990', 'Enabled');
     let fail = true;
-    await expect(handleEvent(cfnEvent('Create', props(ids), { stackId }), lambdaContext, clients(() => fail))).rejects.toThrow(/Rate exceeded/);
-    expect(mutations()).toEqual([]);
+    const declared = [...ids, '999999999990'];
+    await expect(handleEvent(cfnEvent('Create', props(declared), { stackId }), lambdaContext, clients(() => fail))).rejects.toThrow(/Rate exceeded/);
+    expect(Object.keys(gd.state()).sort()).toEqual([...ids, '999999999990'].sort());
     fail = false;
     endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
-    await handleEvent(cfnEvent('Delete', props(ids), { physicalId: DETECTOR, stackId }), lambdaContext, clients(() => fail));
-    expect(gd.state()).toEqual({});
+    await handleEvent(cfnEvent('Delete', props(declared), { physicalId: DETECTOR, stackId }), lambdaContext, clients(() => fail));
+    // What the create adopted stays; what it created goes.
+    expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
     expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
   });
 });

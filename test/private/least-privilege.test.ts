@@ -5,13 +5,18 @@
  * The action set is derived from the handler's code (./handler-actions.ts). A new call in an
  * adapter fails this test until the policy grants it; a grant no code path uses fails it too.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import { actionsCalledByHandler } from './handler-actions';
 import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../../src';
 
 /** Operations that only find the detector or graph: granted only when discovery is used. */
 const DISCOVERY = new Set(['guardduty:ListDetectors', 'detective:ListGraphs']);
+/** Organizations reads: granted (on `*`, they have no resource type) only when OUs are declared. */
+const ORGANIZATIONS = new Set(['organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren']);
+/** The sync failure metric: granted (on `*`, with a namespace condition) only when a sync schedule exists. */
+const SYNC_METRIC = 'cloudwatch:PutMetricData';
 
 type Json = unknown;
 
@@ -80,6 +85,8 @@ interface GrantOptions {
   readonly detective: boolean;
   readonly securityHub?: boolean;
   readonly discovery: boolean;
+  readonly organizationalUnits?: boolean;
+  readonly syncSchedule?: boolean;
 }
 
 function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions): string[] {
@@ -98,7 +105,11 @@ function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions)
     const service = action.split(':')[0];
     if ((service === 'guardduty' && !options.guardDuty) || (service === 'detective' && !options.detective)
       || (service === 'securityhub' && !options.securityHub)) continue;
-    if (DISCOVERY.has(action)) {
+    if (ORGANIZATIONS.has(action)) {
+      if (options.organizationalUnits) pairs.push(`${action} *`);
+    } else if (action === SYNC_METRIC) {
+      if (options.syncSchedule) pairs.push(`${action} *`);
+    } else if (DISCOVERY.has(action)) {
       if (options.discovery) pairs.push(`${action} *`);
     } else {
       pairs.push(`${action} ${resources[service]}`);
@@ -125,10 +136,11 @@ function synth(build: (stack: Stack) => void, env?: { account: string; region: s
 test('the handler imports exactly the member and discovery operations of the services, the ledger\'s and DescribeStacks', () => {
   // A readable anchor for reviewers; the policy tests below use the derived set itself.
   expect([...actionsCalledByHandler()].sort()).toEqual([
-    'cloudformation:DescribeStacks',
+    'cloudformation:DescribeStacks', 'cloudwatch:PutMetricData',
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
     'securityhub:CreateMembers', 'securityhub:DeleteMembers', 'securityhub:DescribeHub', 'securityhub:DisassociateMembers',
     'securityhub:GetMembers', 'securityhub:InviteMembers', 'securityhub:ListMembers',
     'ssm:DeleteParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath', 'ssm:PutParameter',
@@ -143,12 +155,20 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
     { name: 'Detective only, discovered', guardDuty: false, detective: true, discovery: true },
     { name: 'Security Hub only (its hub needs no discovery)', guardDuty: false, detective: false, securityHub: true, discovery: false },
     { name: 'all three services, discovered', guardDuty: true, detective: true, securityHub: true, discovery: true },
+    { name: 'GuardDuty from OUs', guardDuty: true, detective: false, discovery: false, organizationalUnits: true },
+    { name: 'Security Hub synced daily', guardDuty: false, detective: false, securityHub: true, discovery: false, syncSchedule: true },
+    { name: 'all three services from OUs, synced', guardDuty: true, detective: true, securityHub: true, discovery: true, organizationalUnits: true, syncSchedule: true },
   ];
 
   test.each(scenarios)('$name: exactly the called actions, on this account\'s and region\'s detectors and graphs', (scenario) => {
+    // OUs and the schedule go on the first construct only: one user of a grant is enough for it.
+    const sources = {
+      ...(scenario.organizationalUnits ? { organizationalUnits: ['ou-ab12-cdef3456'] } : {}),
+      ...(scenario.syncSchedule ? { syncSchedule: Schedule.rate(Duration.days(1)) } : {}),
+    };
     const build = (stack: Stack) => {
-      if (scenario.guardDuty) new GuardDutyMembers(stack, 'GuardDuty', scenario.discovery ? {} : { detectorId: 'abc123' });
-      if (scenario.securityHub) new SecurityHubMembers(stack, 'SecurityHub');
+      if (scenario.guardDuty) new GuardDutyMembers(stack, 'GuardDuty', { ...sources, ...(scenario.discovery ? {} : { detectorId: 'abc123' }) });
+      if (scenario.securityHub) new SecurityHubMembers(stack, 'SecurityHub', scenario.guardDuty ? {} : sources);
       if (scenario.detective) {
         new DetectiveGraphMembers(stack, 'Detective', scenario.discovery ? {} : {
           graphArn: `arn:${env.partition}:detective:${env.region}:${env.account}:graph:0123456789abcdef0123456789abcdef`,

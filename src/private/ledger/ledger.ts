@@ -96,7 +96,11 @@ export interface PriorStates {
 export interface InFlightRecord {
   readonly v: 1;
   readonly requestId: string;
-  readonly requestType: 'Create' | 'Update';
+  /** The resource: a claim whose first generation is not written yet is found by its in-flight record. */
+  readonly stackId?: string;
+  readonly logicalId?: string;
+  /** `Sync`: a scheduled sync (nothing rolls it back). */
+  readonly requestType: 'Create' | 'Update' | 'Sync';
   /** Fingerprints of the properties before and after: a rollback update swaps them. */
   readonly from?: string;
   readonly to: string;
@@ -191,6 +195,8 @@ export function heldAccounts(claim: LoadedClaim): Set<string> {
 
 export class TargetLedger {
   readonly prefix: string;
+  /** The lock as this instance last took it. */
+  private held?: { readonly owner: string; readonly takeover?: string };
 
   constructor(private readonly store: ParameterStore, iamPrefix: string, targetId: string) {
     this.prefix = `${LEDGER_ROOT}/${pathSegment(iamPrefix)}/${pathSegment(targetId)}`;
@@ -211,17 +217,21 @@ export class TargetLedger {
   /** Every claim of the target (String parameters only: no emails are read), and its census. */
   async load(): Promise<{ claims: LoadedClaim[]; census?: Census }> {
     const parameters = await this.store.list(this.prefix, ['String']);
-    const bases = new Set<string>();
+    const bases = new Map<string, string[]>();
     for (const name of parameters.keys()) {
-      const match = /^(.*)\/claim\/g[0-9a-z]+\/\d+$/.exec(name);
-      if (match) bases.add(match[1]);
+      const match = /^(.*)\/(claim|inflight|inflight-state)\/g[0-9a-z]+\/\d+$/.exec(name);
+      if (match) bases.set(match[1], [...(bases.get(match[1]) ?? []), name]);
     }
     const claims: LoadedClaim[] = [];
-    for (const path of bases) {
+    for (const [path, names] of bases) {
       const record = latestRecord<ClaimRecord>(parameters, `${path}/claim`);
-      if (!record) continue;
-      const names = [...parameters.keys()].filter((name) => ['claim', 'inflight', 'inflight-state'].some((r) => name.startsWith(`${path}/${r}/`)));
-      claims.push({ path, record: record.value, claimGeneration: record.generation, inflight: withState(parameters, path), names });
+      const inflight = withState(parameters, path);
+      if (record) {
+        claims.push({ path, record: record.value, claimGeneration: record.generation, inflight, names });
+      } else if (inflight?.stackId && inflight.logicalId) {
+        // A run whose claim is not written yet (or never was: it stopped): it holds what it adds and releases.
+        claims.push({ path, record: claimOfRun(inflight), claimGeneration: '', inflight, names });
+      }
     }
     const censusText = parameters.get(this.censusName);
     let census: Census | undefined;
@@ -323,16 +333,22 @@ export class TargetLedger {
    * takes the lock. Returns the holder when someone else holds it.
    */
   async lock(owner: string, ttlMs: number): Promise<{ acquired: true } | { acquired: false; holder: string }> {
-    const record = (takeover?: string) => JSON.stringify({ owner, expires: Date.now() + ttlMs, takeover } satisfies LockRecord);
+    const record = (takeover?: string) => {
+      this.held = { owner, takeover };
+      return JSON.stringify({ owner, expires: Date.now() + ttlMs, takeover } satisfies LockRecord);
+    };
+    this.held = undefined;
     if (await this.store.create(this.lockName, record())) {
       return { acquired: true };
     }
+    this.held = undefined;
     const text = await this.store.get(this.lockName);
     const current = parseLock(text);
     if (current?.owner === owner) {
       await this.store.overwrite(this.lockName, record(current.takeover));
       return { acquired: true };
     }
+    this.held = undefined;
     if (text === undefined) {
       // Released between the create and the read: the next call tries again.
       return { acquired: false, holder: 'a run that just finished' };
@@ -342,10 +358,12 @@ export class TargetLedger {
     }
     const takeover = `${this.prefix}/lock-takeover/${digest(text)}`;
     if (!await this.store.create(takeover, owner)) {
+      this.held = undefined;
       return { acquired: false, holder: 'another run taking over an expired lock' };
     }
     // Still the expired lock? (It may have been released and taken afresh meanwhile.)
     if (await this.store.get(this.lockName) !== text) {
+      this.held = undefined;
       await this.store.delete([takeover]);
       return { acquired: false, holder: 'a run that took the lock meanwhile' };
     }
@@ -355,7 +373,8 @@ export class TargetLedger {
 
   /** Releases the owner's lock; a lock someone else took over after it expired stays theirs. */
   async unlock(owner: string): Promise<void> {
-    const current = parseLock(await this.store.get(this.lockName));
+    // Taken by this instance moments ago (the lock outlives any invocation): no need to read it.
+    const current = this.held?.owner === owner ? this.held : parseLock(await this.store.get(this.lockName));
     if (current?.owner === owner) {
       await this.store.delete([this.lockName, ...(current.takeover ? [current.takeover] : [])]);
     }
@@ -374,6 +393,31 @@ function withState(parameters: ReadonlyMap<string, string>, path: string): InFli
     return inflight;
   }
   return { ...inflight, phase: state.phase, progress: state.progress, failure: state.failure ?? inflight.failure };
+}
+
+/** The claim a run's in-flight record stands for before the claim's first generation exists: it holds nothing more. */
+function claimOfRun(inflight: InFlightRecord): ClaimRecord {
+  return {
+    v: 1,
+    stackId: inflight.stackId!,
+    logicalId: inflight.logicalId!,
+    service: '',
+    target: '',
+    fingerprint: '',
+    declaration: {
+      organizationalUnits: [],
+      excludeAccounts: [],
+      invite: true,
+      memberRemoval: 'DELETE',
+      failOnUnprocessed: true,
+      disableEmailNotification: false,
+      removalPolicy: 'DESTROY',
+    },
+    accounts: '',
+    fromOrganizations: inflight.previousFromOrganizations,
+    adopted: inflight.previousAdopted,
+    updatedAt: new Date(inflight.startedAt).toISOString(),
+  };
 }
 
 function parseLock(text: string | undefined): LockRecord | undefined {
