@@ -5,7 +5,8 @@
  * 50-account batches (as the reference-architecture scripts). Prints tables and the targets of
  * issue 5, writes bench-results/results.json, and exits 1 when a target is missed.
  *
- * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only); --only GuardDuty:5000,Detective:50 (those scenarios).
+ * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only); --only GuardDuty:5000,Detective:50 (those scenarios;
+ * Organizations:1000, Organizations:10000 and Organizations:GuardDuty:10000 name the organization scenarios).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -14,6 +15,7 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { CreateMembersCommand as DtCreateMembers, DetectiveClient, GetMembersCommand as DtGetMembers, paginateListMembers as paginateDtMembers } from '@aws-sdk/client-detective';
 import { CreateMembersCommand, GetMembersCommand, GuardDutyClient, InviteMembersCommand, paginateListMembers } from '@aws-sdk/client-guardduty';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import {
   CreateMembersCommand as ShCreateMembers,
   GetMembersCommand as ShGetMembers,
@@ -23,7 +25,8 @@ import {
 } from '@aws-sdk/client-securityhub';
 import { MemberAccount } from '../src';
 import { chunk, DEFAULT_CONCURRENCY } from '../src/private/engine';
-import { MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from '../src/private/reconcile.lambda';
+import { ORGANIZATIONS_CONCURRENCY, ORGANIZATIONS_PAGE_SIZE, resolveOrganizationAccounts } from '../src/private/organizations';
+import { invocationClients, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from '../src/private/reconcile.lambda';
 import { syntheticAccounts } from '../test/endpoint/accounts';
 import { Endpoint, Faults, startEndpoint } from '../test/endpoint/member-endpoint';
 import { synthesizeMembers } from '../test/endpoint/synthesized';
@@ -55,6 +58,13 @@ const ALL_SCENARIOS: { service: Service; n: number }[] = QUICK
     .concat([50, 1200].map((n) => ({ service: 'Detective' as Service, n })))
     .concat([50, 5000].map((n) => ({ service: 'SecurityHub' as Service, n })));
 const SCENARIOS = ONLY ? ALL_SCENARIOS.filter((s) => ONLY.includes(`${s.service}:${s.n}`)) : ALL_SCENARIOS;
+/** Organization sizes whose resolution is measured; the largest is also created as a GuardDuty declaration. */
+const ORGANIZATION_SIZES = (QUICK ? [1000] : [1000, 10_000]).filter((n) => !ONLY || ONLY.includes(`Organizations:${n}`));
+const ORGANIZATION_CREATE = QUICK ? [] : [10_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
+/** The OUs the accounts are spread over, all below the one declared OU. */
+const ORGANIZATION_OUS = 50;
+/** Organizations' documented rate for its read APIs, far below the member services'. */
+const ORGANIZATIONS_RATE = 5;
 /** Terraform's default parallelism: one-resource-per-account tools run about this many at once. */
 const PER_ACCOUNT_PARALLELISM = 10;
 const PAGE_MAX: Record<Service, number> = { GuardDuty: 50, Detective: 200, SecurityHub: 50 };
@@ -347,6 +357,124 @@ async function withFreshEndpoint<T>(setting: Setting, fn: (endpoint: Endpoint) =
   }
 }
 
+// --- organizations ---
+
+interface OrganizationResult {
+  n: number;
+  units: number;
+  /** Organizations calls answered (not retries), and the fewest its pagination allows. */
+  calls: number;
+  minimumCalls: number;
+  retries: number;
+  wallMs: number;
+  resolved: number;
+}
+
+interface OrganizationCreate {
+  n: number;
+  create: HandlerRun;
+  organizationCalls: number;
+}
+
+/**
+ * An organization of `n` ACTIVE accounts spread evenly over `units` OUs below one declared OU
+ * (plus a few suspended ones, which resolution must skip). Answers the declared OU.
+ */
+function buildOrganization(endpoint: Endpoint, n: number, units: number, alsoMembers: boolean): { declared: string; ids: string[] } {
+  const organizations = endpoint.organizations;
+  const declared = organizations.addOrganizationalUnit('Workloads');
+  const children = Array.from({ length: units }, (_, i) => organizations.addOrganizationalUnit(`Team ${i}`, declared));
+  const ids = Array.from({ length: n }, (_, i) => String(200_000_000_000 + i * 7919));
+  ids.forEach((id, i) => {
+    organizations.addAccount(id, { parentId: children[i % units] });
+    if (alsoMembers) endpoint.model.organization.add(id);
+  });
+  for (let i = 0; i < units; i++) organizations.addAccount(String(300_000_000_000 + i), { parentId: children[i], state: 'SUSPENDED' });
+  return { declared, ids };
+}
+
+/** The fewest Organizations calls that read every account and child below `declared`: one page per 20 of each, at least one. */
+function minimumOrganizationCalls(n: number, units: number): number {
+  const pages = (items: number) => Math.max(1, Math.ceil(items / ORGANIZATIONS_PAGE_SIZE));
+  // The declared OU: no accounts of its own, `units` children; each child: its accounts (and one suspended), no children.
+  const perUnitAccounts = Math.ceil(n / units) + 1;
+  return pages(0) + pages(units) + units * (pages(perUnitAccounts) + pages(0));
+}
+
+const ORGANIZATIONS_FAULTS = (latencyMs: number): Faults => ({ latencyMs, rates: { Organizations: { perSecond: ORGANIZATIONS_RATE } } });
+
+/** Resolves an organization of `n` accounts with the handler's own client settings and resolver. */
+async function resolveOrganization(n: number): Promise<OrganizationResult> {
+  const endpoint = await startEndpoint({ faults: ORGANIZATIONS_FAULTS(LATENCY_MS) });
+  const client = invocationClients({ region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } })(OrganizationsClient);
+  try {
+    const { declared, ids } = buildOrganization(endpoint, n, ORGANIZATION_OUS, false);
+    reset(endpoint);
+    const started = performance.now();
+    const resolved = await resolveOrganizationAccounts(client, [declared], { adminAccount: '999999999999' });
+    const wallMs = performance.now() - started;
+    if (resolved.accounts.size !== ids.length || !ids.every((id) => resolved.accounts.has(id))) {
+      throw new Error(`Organizations ${n}: resolved ${resolved.accounts.size} accounts, not the ${ids.length} ACTIVE ones`);
+    }
+    const organizationCalls = endpoint.calls.filter((c) => c.service === 'Organizations');
+    const answered = organizationCalls.filter((c) => c.outcome === 'ok').length;
+    return {
+      n,
+      units: ORGANIZATION_OUS,
+      calls: answered,
+      minimumCalls: minimumOrganizationCalls(n, ORGANIZATION_OUS),
+      retries: organizationCalls.length - answered,
+      wallMs,
+      resolved: resolved.accounts.size,
+    };
+  } finally {
+    client.destroy();
+    await endpoint.stop();
+  }
+}
+
+/** A GuardDuty declaration of one OU holding `n` organization accounts, created by the bundled handler at 10 req/s. */
+async function createFromOrganization(n: number): Promise<OrganizationCreate> {
+  const faults: Faults = { latencyMs: LATENCY_MS, requestsPerSecond: RATE, rates: { Organizations: { perSecond: ORGANIZATIONS_RATE } } };
+  const endpoint = await startEndpoint({ faults });
+  try {
+    const { declared, ids } = buildOrganization(endpoint, n, ORGANIZATION_OUS, true);
+    const properties = synthesizeMembers('GuardDuty', [], endpoint.model.detectorId, { organizationalUnits: [declared] }).properties;
+    const create = await invokeHandler(endpoint, cfnEvent('Create', 'Custom::GuardDutyMembers', properties));
+    const live = Object.keys(endpoint.model.state('GuardDuty')).sort();
+    if (live.join() !== [...ids].sort().join()) {
+      throw new Error(`Organizations GuardDuty ${n}: membership after the create is not the OU's ACTIVE accounts (${live.length} members)`);
+    }
+    const organizationCalls = endpoint.calls.filter((c) => c.service === 'Organizations' && c.outcome === 'ok').length;
+    return { n, create, organizationCalls };
+  } finally {
+    await endpoint.stop();
+  }
+}
+
+function organizationTargets(resolutions: OrganizationResult[], creates: OrganizationCreate[]): Target[] {
+  const out: Target[] = [];
+  for (const r of resolutions) {
+    const label = `Organizations ${r.n} accounts over ${r.units} OUs (${LATENCY_MS} ms latency, ${ORGANIZATIONS_RATE} req/s)`;
+    out.push({ name: `${label}: calls = the minimum the pagination allows (${r.minimumCalls})`, ok: r.calls === r.minimumCalls, detail: `${r.calls} calls, ${r.retries} throttled` });
+    const bound = (1.25 * r.calls * 1000) / ORGANIZATIONS_RATE;
+    out.push({ name: `${label}: within 1.25 × calls / rate`, ok: r.wallMs <= bound, detail: `${seconds(r.wallMs)} s ≤ ${seconds(bound)} s` });
+  }
+  for (const c of creates) {
+    const label = `GuardDuty ${c.n} from OUs (${LATENCY_MS} ms latency, ${RATE} req/s, Organizations ${ORGANIZATIONS_RATE} req/s)`;
+    const budgetMs = 14 * 60_000;
+    out.push({ name: `${label}: created within one handler invocation's budget`, ok: c.create.wallMs <= budgetMs, detail: `${seconds(c.create.wallMs)} s ≤ ${seconds(budgetMs)} s` });
+    const batches = Math.ceil(c.n / 50);
+    out.push({
+      name: `${label}: organization accounts are created, read back once and never invited (${batches} batches)`,
+      ok: c.create.calls.CreateMembers === batches && c.create.calls.InviteMembers === 0 && c.create.calls.GetMembers === batches,
+      detail: callList(c.create),
+    });
+    out.push({ name: `${label}: handler peak RSS within its ${HANDLER_MEMORY_MB} MB`, ok: c.create.maxRssMb < HANDLER_MEMORY_MB, detail: `${c.create.maxRssMb.toFixed(0)} MB` });
+  }
+  return out;
+}
+
 // --- report ---
 
 const seconds = (ms: number) => (ms / 1000).toFixed(2);
@@ -494,7 +622,32 @@ async function main() {
       .map((r) => [r.service, r.n, seconds(r.synthMs), kib(r.templateBytes), r.encoding, kib(r.update.requestBytes)]),
   ));
 
-  const checks = targets(results);
+  const resolutions: OrganizationResult[] = [];
+  for (const n of ORGANIZATION_SIZES) {
+    process.stderr.write(`  Organizations: resolve ${n} accounts ...`);
+    resolutions.push(await resolveOrganization(n));
+    process.stderr.write(` ${seconds(resolutions[resolutions.length - 1].wallMs)} s\n`);
+  }
+  const creates: OrganizationCreate[] = [];
+  for (const n of ORGANIZATION_CREATE) {
+    process.stderr.write(`  Organizations: GuardDuty ${n} from OUs ...`);
+    creates.push(await createFromOrganization(n));
+    process.stderr.write(` ${seconds(creates[creates.length - 1].create.wallMs)} s\n`);
+  }
+  if (resolutions.length + creates.length > 0) {
+    console.log(`\n### Members from the organization (${LATENCY_MS} ms latency, Organizations ${ORGANIZATIONS_RATE} req/s, ` +
+      `pages of ${ORGANIZATIONS_PAGE_SIZE}, ${ORGANIZATIONS_CONCURRENCY} OUs at a time)\n`);
+    console.log(table(
+      ['Work', 'Accounts', 'OUs', 'Wall s', 'Organizations calls (minimum)', 'Throttled', 'Member calls', 'Peak RSS MB'],
+      [
+        ...resolutions.map((r) => ['resolve', r.n, r.units + 1, seconds(r.wallMs), `${r.calls} (${r.minimumCalls})`, r.retries, '-', '-']),
+        ...creates.map((c) => [`GuardDuty create at ${RATE} req/s`, c.n, ORGANIZATION_OUS + 1, seconds(c.create.wallMs), c.organizationCalls, '-',
+          callList(c.create), c.create.maxRssMb.toFixed(0)]),
+      ],
+    ));
+  }
+
+  const checks = [...targets(results), ...organizationTargets(resolutions, creates)];
   console.log('\n### Targets\n');
   for (const t of checks) {
     console.log(`${t.ok ? 'PASS' : 'FAIL'}  ${t.name}: ${t.detail}`);
@@ -504,7 +657,7 @@ async function main() {
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, 'results.json');
-  fs.writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), settings: SETTINGS, results, targets: checks }, undefined, 2));
+  fs.writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, targets: checks }, undefined, 2));
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   process.exitCode = failed ? 1 : 0;
 }

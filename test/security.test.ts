@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Schedule } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
@@ -20,7 +21,8 @@ function everyConstruct(stack: Stack) {
   new GuardDutyMembers(stack, 'DiscoveredDetector', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
   new DetectiveGraphMembers(stack, 'GivenGraph', { graphArn: GRAPH_ARN, members });
   new DetectiveGraphMembers(stack, 'DiscoveredGraph', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
-  new SecurityHubMembers(stack, 'Hub', { members });
+  // Members from the organization, synced daily: the Organizations and metric grants.
+  new SecurityHubMembers(stack, 'Hub', { members, organizationalUnits: ['ou-ab12-cdef3456'], syncSchedule: Schedule.rate(Duration.days(1)) });
 }
 
 /** Every acknowledgement recorded in the tree: path → rule IDs with their reasons. */
@@ -64,6 +66,17 @@ test('each acknowledgement exists only with the grant it covers', () => {
     'AwsSolutions::AwsSolutions-SF1',
     'AwsSolutions::AwsSolutions-SF2',
   ]);
+});
+
+test('the Organizations and sync-metric grants on `*` are acknowledged only with the props that need them, each with its own reason', () => {
+  const wildcardReasons = (props: object) => {
+    const { stack, synth } = synthWithNag((s) => new SecurityHubMembers(s, 'Hub', { members, ...props }));
+    expect(synth).not.toThrow();
+    return acknowledgements(stack).filter((a) => a.id === 'AwsSolutions::AwsSolutions-IAM5[Resource::*]').map((a) => a.reason);
+  };
+  expect(wildcardReasons({})).toEqual([]);
+  expect(wildcardReasons({ organizationalUnits: ['ou-ab12-cdef3456'] })).toEqual([expect.stringMatching(/^Organizations read-only listings/)]);
+  expect(wildcardReasons({ syncSchedule: Schedule.rate(Duration.days(1)) })).toEqual([expect.stringMatching(/^cloudwatch:PutMetricData/)]);
 });
 
 test('the checks do run: a finding on the user\'s own resource still fails synth', () => {

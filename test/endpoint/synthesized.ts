@@ -16,7 +16,7 @@ export interface SynthesizedMembers {
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
 
 /** One stack in account 999999999999 with one construct of `service` declaring `members`. */
-export function synthesizeMembers(service: 'GuardDuty' | 'Detective' | 'SecurityHub', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number } = {}): SynthesizedMembers {
+export function synthesizeMembers(service: 'GuardDuty' | 'Detective' | 'SecurityHub', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number; organizationalUnits?: string[]; excludeAccounts?: string[] } = {}): SynthesizedMembers {
   const started = process.hrtime.bigint();
   const app = new App();
   const stack = new Stack(app, 'Members', { env: { account: '999999999999', region: 'us-east-1' } });
