@@ -657,7 +657,8 @@ async function main() {
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, 'results.json');
-  fs.writeFileSync(file, JSON.stringify({ machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, targets: checks }, undefined, 2));
+  const report = { machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, targets: checks };
+  fs.writeFileSync(file, JSON.stringify(report, undefined, 2));
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   process.exitCode = failed ? 1 : 0;
 }
