@@ -32,6 +32,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-cloudformation@^3',
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-sts@^3',
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4.1.0',
     'aws-sdk-client-mock-jest@^4.1.0',
@@ -85,8 +86,9 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
 project.eslint?.addOverride({
-  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/deployment.ts', 'src/private/stacks.ts', 'src/private/ledger/store.ts',
-    'src/private/organizations.ts', 'src/private/sync.ts', 'bench/**/*.ts'],
+  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/services/*/reader.ts', 'src/private/deployment.ts',
+    'src/private/stacks.ts', 'src/private/ledger/store.ts', 'src/private/ledger/writer.ts', 'src/private/organizations.ts', 'src/private/sync.ts',
+    'src/private/clients.ts', 'src/private/plan/*.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
 
@@ -101,7 +103,8 @@ project.addPackageIgnore('/.ci/');
 // assets/; their compiled copies in lib/ would be dead code in the package.
 for (const handlerOnly of [
   'reconcile.lambda', 'deployment', 'engine', 'planner', 'report', 'logger', 'settings', 'stacks', 'ledger/ledger', 'ledger/store',
-  'services/member-service', 'services/registry', 'services/*/api', 'services/*/statuses',
+  'ledger/writer', 'services/member-service', 'services/registry', 'services/readers', 'services/*/api', 'services/*/reader',
+  'services/*/statuses', 'organizations', 'sync', 'clients', 'plan/*',
 ]) {
   project.addPackageIgnore(`/lib/private/${handlerOnly}.*`);
 }
@@ -110,6 +113,16 @@ for (const handlerOnly of [
 project.addTask('check-package', {
   description: 'Check that the npm package holds lib/, assets/, API.md, README and LICENSE, and nothing else of the repository',
   exec: 'node .ci/check-package.mjs',
+});
+
+// `cdk-security-members plan`: bundled with its SDK clients like the handler (the library has no
+// runtime dependency on the SDK); bin/cdk-security-members is the launcher npm links (projen lists bin/).
+project.bundler.addBundle('./src/private/plan/plan.cli.ts', {
+  platform: 'node',
+  target: 'node20',
+  externals: [],
+  sourcemap: false,
+  ...({ minify: true } as object),
 });
 
 // Tests load the generated function constructs, which point at the bundled handler, and

@@ -10,11 +10,11 @@ const required = [
   'package.json', '.jsii', 'API.md', 'README.md', 'LICENSE',
   'lib/index.js', 'lib/index.d.ts', 'lib/guardduty-members.js', 'lib/detective-graph-members.js',
   'lib/private/members-provider.js', 'lib/private/reconcile-function.js',
-  'assets/private/reconcile.lambda/index.js',
+  'assets/private/reconcile.lambda/index.js', 'assets/private/plan/plan.cli/index.js', 'bin/cdk-security-members',
   'node_modules/fflate/package.json',
 ];
-const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^node_modules\/fflate\//];
-const forbidden = [/^lib\/private\/(reconcile\.lambda|deployment|engine|planner|report|logger|settings|stacks|ledger\/(ledger|store)|services\/(member-service|registry|[^/]+\/(api|statuses)))\./];
+const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^bin\/cdk-security-members$/, /^node_modules\/fflate\//];
+const forbidden = [/^lib\/private\/(reconcile\.lambda|deployment|engine|planner|report|logger|settings|stacks|ledger\/(ledger|store)|services\/(member-service|registry|readers|[^/]+\/(api|reader|statuses))|ledger\/writer|organizations|sync|clients|plan\/[^/]+)\./];
 
 const problems = [
   ...required.filter((f) => !files.includes(f)).map((f) => `missing: ${f}`),

@@ -33,6 +33,7 @@ import {
 } from './engine';
 import { decodeAccounts, encodeAccounts, fingerprint } from './ledger/codec';
 import {
+  accountsHeldElsewhere,
   Census,
   ClaimKey,
   ClaimRecord,
@@ -44,12 +45,16 @@ import {
   recordRef,
   TargetLedger,
 } from './ledger/ledger';
-import { ParameterStore, ParameterWrite } from './ledger/store';
+import { ParameterWrite } from './ledger/store';
+import { ParameterStore } from './ledger/writer';
 import { Logger } from './logger';
 import { OrganizationAccounts, OrganizationReadError, resolveOrganizationAccounts, ResolveOptions } from './organizations';
-import { LiveMember, Plan, planDeletion, planMembers, planRestore, PriorState, removalLimit, removedAccounts, sameEmail } from './planner';
+import {
+  LiveMember, Plan, planDeletion, planMembers, planRestore, PriorState, quotaReason, removalGuardReason, removedAccounts, sameEmail, unionDeclaration,
+} from './planner';
 import { MemberDeclaration, ReconcileProperties, SCHEMA_VERSION } from './properties';
 import { ClientFactory } from './services/member-service';
+import { MEMBER_SERVICES } from './services/registry';
 import { readDeclaredMembers, readSettings, Settings } from './settings';
 import { isAwaited, isInProgress, isRollingBack, Stacks, StackState } from './stacks';
 
@@ -118,7 +123,7 @@ const oldProps = (event: Event) => (event.RequestType === 'Update' ? event.OldRe
 
 /** onEvent: validate the declaration and name the target (the physical ID); the work runs in `continueEvent`. */
 export async function startEvent(event: Event, ctx: EventContext): Promise<StartResult> {
-  const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete');
+  const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete', MEMBER_SERVICES);
   const startedAt = Date.now();
   const runId = randomUUID();
   // Read beside the target, not before it: onEvent is on every event's critical path.
@@ -148,7 +153,7 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
 
 /** isComplete: this invocation's share of the work. */
 export async function continueEvent(event: ContinuedEvent, ctx: EventContext): Promise<SliceResult> {
-  const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete');
+  const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete', MEMBER_SERVICES);
   if (event.CdkSecurityMembers.skip) {
     ctx.log.warn(`physical ID is not a ${settings.service.definition.target.noun}: nothing to remove`, { target: event.PhysicalResourceId });
     return { IsComplete: true, Data: data(settings, event.PhysicalResourceId, emptySummary()) };
@@ -315,18 +320,14 @@ class EventRun {
     }
     const resolved = await this.resolveUnits(organizationalUnits, { exclude: excludeAccounts, adminAccount: this.ctx.adminAccount });
     const recorded = mine && own ? new Set(decodeAccounts(own.record.fromOrganizations)) : undefined;
-    const staticIds = new Set(members.map((m) => m.accountId));
-    const fromOrganizations = [...resolved.accounts.keys()].filter((id) => !staticIds.has(id) && (!recorded || recorded.has(id)));
+    const declaration = unionDeclaration(members, resolved.accounts, recorded);
     this.log.info('organization accounts', {
       organizationalUnits,
       active: resolved.accounts.size,
-      declared: fromOrganizations.length,
+      declared: declaration.fromOrganizations.length,
       inactiveSkipped: resolved.inactive,
     });
-    return {
-      desired: [...members, ...fromOrganizations.map((accountId) => ({ accountId, email: resolved.accounts.get(accountId)! }))],
-      fromOrganizations,
-    };
+    return declaration;
   }
 
   private options(until: number, overrides: Partial<ExecuteOptions> = {}): ExecuteOptions {
@@ -417,25 +418,15 @@ class EventRun {
    * longer exists is ignored and cleaned up.
    */
   private async protectedAccounts(others: readonly LoadedClaim[], candidates: ReadonlySet<string>): Promise<Set<string>> {
-    const held = new Set(this.settings.siblingAccounts.filter((id) => candidates.has(id)));
-    if (candidates.size > 0 && this.settings.siblingUnits.length > 0) {
-      // Accounts below another construct's OUs stay (its exclusions aside: this errs on keeping).
-      const siblings = await this.resolveUnits(this.settings.siblingUnits);
-      [...candidates].filter((id) => siblings.accounts.has(id)).forEach((id) => held.add(id));
-    }
-    const gone: LoadedClaim[] = [];
-    await Promise.all(others.map(async (other) => {
-      const otherHeld = heldAccounts(other);
-      const blocking = [...candidates].filter((id) => otherHeld.has(id));
-      if (blocking.length === 0) {
-        return;
-      }
-      if (other.record.stackId !== this.key.stackId && await this.stacks.gone(other.record.stackId)) {
-        gone.push(other);
-        return;
-      }
-      blocking.forEach((id) => held.add(id));
-    }));
+    const { held, gone } = await accountsHeldElsewhere({
+      candidates,
+      siblingAccounts: this.settings.siblingAccounts,
+      siblingUnits: this.settings.siblingUnits,
+      resolveUnits: (units) => this.resolveUnits(units),
+      others,
+      stackId: this.key.stackId,
+      stackGone: (stackId) => this.stacks.gone(stackId),
+    });
     for (const claim of gone) {
       this.log.info('claim of a deleted stack ignored and cleaned up', { stackId: claim.record.stackId, logicalId: claim.record.logicalId });
       await this.ledger.delete(await this.ledger.claimNames(claim.path));
@@ -619,10 +610,9 @@ class EventRun {
         ({ live, total, listed } = await this.readLive(managed, census, true));
         plan = makePlan();
       }
-      if (plan.peakMembers > plan.quota) {
-        throw new ReconcileError(`${this.name}: the declaration would bring membership to ${plan.peakMembers} accounts ` +
-          `(${total} now, ${plan.peakMembers - total} to add), over the service limit of ${plan.quota}. Nothing was changed.` +
-          (removing > 0 ? ' Additions run before removals: remove accounts in one deployment, then add in the next.' : ''));
+      const overQuota = quotaReason(this.name, plan, total);
+      if (overQuota) {
+        throw new ReconcileError(overQuota);
       }
       this.logPlan(plan, desired.length, previous.length);
       const previousIds = new Set(previous);
@@ -718,16 +708,10 @@ class EventRun {
   }
 
   private checkRemovalGuard(removing: number, previousCount: number): void {
-    const limit = removalLimit(previousCount, this.settings.maxRemovals);
-    if (removing <= limit) {
-      return;
+    const reason = removalGuardReason(this.name, this.settings.service.definition.target.noun, removing, previousCount, this.settings.maxRemovals);
+    if (reason) {
+      throw new ReconcileError(reason);
     }
-    const which = this.settings.maxRemovals !== undefined
-      ? `maxRemovals allows ${limit}`
-      : `the default limit is ${limit} (25% of the ${previousCount} accounts declared before, rounded up)`;
-    throw new ReconcileError(`${this.name}: this deployment would remove ${accountCount(removing)} from the ${this.settings.service.definition.target.noun}, ` +
-      `more than ${which}. Nothing was changed. If the removals are intended, set maxRemovals to ${removing} or more for this deployment ` +
-      '(an empty or truncated account list looks like this).');
   }
 
   private logPlan(plan: Plan, declared: number, previous: number): void {

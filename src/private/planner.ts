@@ -333,3 +333,41 @@ export function planRestore(input: RestoreInput): Restore {
   }
   return restore;
 }
+
+/** The declared members: the static ones, then the organization's accounts they do not name (`recorded` restricts those: a run that continues). */
+export function unionDeclaration(members: readonly MemberDeclaration[], organization: ReadonlyMap<string, string>,
+  recorded?: ReadonlySet<string>): { desired: MemberDeclaration[]; fromOrganizations: string[] } {
+  const staticIds = new Set(members.map((m) => m.accountId));
+  const fromOrganizations = [...organization.keys()].filter((id) => !staticIds.has(id) && (!recorded || recorded.has(id)));
+  return {
+    desired: [...members, ...fromOrganizations.map((accountId) => ({ accountId, email: organization.get(accountId)! }))],
+    fromOrganizations,
+  };
+}
+
+const accounts = (n: number) => `${n} account${n === 1 ? '' : 's'}`;
+
+/** Why a run may not remove `removing` accounts (the removal guard), or undefined when it may. */
+export function removalGuardReason(service: string, noun: string, removing: number, previousCount: number, maxRemovals?: number): string | undefined {
+  const limit = removalLimit(previousCount, maxRemovals);
+  if (removing <= limit) {
+    return undefined;
+  }
+  const which = maxRemovals !== undefined
+    ? `maxRemovals allows ${limit}`
+    : `the default limit is ${limit} (25% of the ${previousCount} accounts declared before, rounded up)`;
+  return `${service}: this deployment would remove ${accounts(removing)} from the ${noun}, ` +
+    `more than ${which}. Nothing was changed. If the removals are intended, set maxRemovals to ${removing} or more for this deployment ` +
+    '(an empty or truncated account list looks like this).';
+}
+
+/** Why `plan` cannot run within the service's quota (`total` members now), or undefined when it can. */
+export function quotaReason(service: string, plan: Plan, total: number): string | undefined {
+  if (plan.peakMembers <= plan.quota) {
+    return undefined;
+  }
+  const removing = removedAccounts(plan.removals).length;
+  return `${service}: the declaration would bring membership to ${plan.peakMembers} accounts ` +
+    `(${total} now, ${plan.peakMembers - total} to add), over the service limit of ${plan.quota}. Nothing was changed.` +
+    (removing > 0 ? ' Additions run before removals: remove accounts in one deployment, then add in the next.' : '');
+}

@@ -19,13 +19,13 @@ import {
   ROOT_ID_PATTERN,
   SCHEMA_VERSION,
 } from './properties';
-import { MemberService } from './services/member-service';
-import { MEMBER_SERVICES, memberService } from './services/registry';
+import type { MemberReader, MemberService } from './services/member-service';
 
 export type RemovalPolicyName = 'DESTROY' | 'RETAIN';
 
-export interface Settings {
-  readonly service: MemberService;
+/** The declaration read from a resource's properties, with the service `S` it names (the handler's full service by default). */
+export interface Settings<S extends MemberReader = MemberService> {
+  readonly service: S;
   /** Static members, validated (strict) or as far as they decode (lenient). */
   readonly members: MemberDeclaration[];
   readonly invite: boolean;
@@ -71,17 +71,19 @@ export function readDeclaredMembers(props: ReconcileProperties | undefined): Mem
   return members;
 }
 
-export function readService(props: ReconcileProperties): MemberService {
-  const service = memberService(props.Service);
+/** The service the `Service` property names, among `services` (the handler's registry, or `plan`'s readers). */
+export function readService<S extends MemberReader>(props: ReconcileProperties, services: readonly S[]): S {
+  const service = services.find((candidate) => candidate.definition.name === props.Service);
   if (!service) {
-    const known = MEMBER_SERVICES.map((s) => s.definition.name).join(', ');
+    const known = services.map((s) => s.definition.name).join(', ');
     throw new ReconcileError(`Service: expected one of ${known}, got '${String(props.Service)}'`);
   }
   return service;
 }
 
-export function readSettings(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean): Settings {
-  const service = readService(props);
+export function readSettings<S extends MemberReader>(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean,
+  services: readonly S[]): Settings<S> {
+  const service = readService(props, services);
   const fail = (message: string) => {
     throw new ReconcileError(message);
   };
@@ -138,7 +140,7 @@ export function readSettings(props: ReconcileProperties, adminAccount: string | 
   };
 }
 
-function readOrganizationSources(props: ReconcileProperties, strict: boolean): Pick<Settings, 'organizationalUnits' | 'excludeAccounts' | 'siblingUnits'> {
+function readOrganizationSources(props: ReconcileProperties, strict: boolean): Pick<Settings<MemberReader>, 'organizationalUnits' | 'excludeAccounts' | 'siblingUnits'> {
   const list = (name: 'OrganizationalUnits' | 'ExcludeAccounts', value: unknown, valid: (item: string) => boolean, what: string): string[] => {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {

@@ -60,6 +60,7 @@ export function isAwaited(state: StackState, requestType: 'Create' | 'Update'): 
 interface Described {
   readonly status?: string;
   readonly rootId?: string;
+  readonly stackId?: string;
 }
 
 export class Stacks {
@@ -84,6 +85,11 @@ export class Stacks {
     return { status: own.status, rootStatus: (await this.describeOnce(own.rootId)).status };
   }
 
+  /** The ID of the live stack named `stackName` (by name, DescribeStacks finds no deleted stack), or undefined. */
+  async stackIdOf(stackName: string): Promise<string | undefined> {
+    return (await this.describeOnce(stackName)).stackId;
+  }
+
   /** Whether the stack is gone (deleted, or never known by that ID). */
   async gone(stackId: string): Promise<boolean> {
     const status = await this.status(stackId);
@@ -102,7 +108,7 @@ export class Stacks {
   private async describe(stackId: string): Promise<Described> {
     try {
       const stack = (await this.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks?.[0];
-      return { status: stack?.StackStatus, rootId: stack?.RootId };
+      return { status: stack?.StackStatus, rootId: stack?.RootId, stackId: stack?.StackId };
     } catch (err) {
       if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
         return {};

@@ -15,7 +15,7 @@ import type { CloudFormationCustomResourceUpdateEvent } from 'aws-lambda';
 import { continueEvent, ContinuedEvent, EventContext } from './deployment';
 import { describeError } from './engine';
 import { TargetLedger } from './ledger/ledger';
-import { ParameterStore } from './ledger/store';
+import { ParameterStore } from './ledger/writer';
 import { encodeMember, ReconcileProperties, SCHEMA_VERSION } from './properties';
 import { memberService } from './services/registry';
 

@@ -16,6 +16,7 @@ import { MemberModel } from './member-model';
 import { detectiveService, guardDutyService, securityHubService } from './member-services';
 import { OrganizationsModel, organizationsService } from './organizations-model';
 import { SsmModel, ssmService } from './ssm-model';
+import { StsModel, stsService } from './sts-model';
 import { credentialScopeService, hash, random, Reply, ServiceDefinition, ServiceError, ServiceName } from './wire';
 
 export { GRAPH_ARN_PATTERN, MemberModel } from './member-model';
@@ -76,6 +77,7 @@ export interface Endpoint {
   readonly cloudFormation: CloudFormationModel;
   readonly organizations: OrganizationsModel;
   readonly cloudWatch: CloudWatchModel;
+  readonly sts: StsModel;
   readonly calls: CallRecord[];
   faults: Faults;
   /** Highest number of requests in flight at once, across services. */
@@ -125,9 +127,11 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   const cloudFormation = new CloudFormationModel();
   const organizations = new OrganizationsModel(seed);
   const cloudWatch = new CloudWatchModel();
+  const sts = new StsModel();
   const services: ServiceDefinition[] = [
     guardDutyService(model), detectiveService(model), securityHubService(model),
-    ssmService(ssm), cloudFormationService(cloudFormation), organizationsService(organizations), cloudWatchService(cloudWatch),
+    // STS before CloudFormation: both speak AWS Query, and an unsigned request is told apart by its Action.
+    ssmService(ssm), stsService(sts), cloudFormationService(cloudFormation), organizationsService(organizations), cloudWatchService(cloudWatch),
   ];
   const bySigningName = new Map(services.map((s) => [s.signingName, s]));
   const serviceOf = (method: string, path: string, headers: http.IncomingHttpHeaders, body: Buffer): ServiceDefinition => {
@@ -183,6 +187,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
     cloudFormation,
     organizations,
     cloudWatch,
+    sts,
     calls,
     faults: options.faults ?? {},
     peakConcurrency: 0,

@@ -13,12 +13,16 @@ const SDK_CLIENT = /^@aws-sdk\/client-([a-z0-9-]+)$/;
 
 /** IAM actions of every SDK command or paginator reachable through the handler's relative imports. */
 export function actionsCalledByHandler(): ReadonlySet<string> {
-  derived ??= deriveActions();
+  derived ??= actionsReachableFrom(HANDLER);
   return derived;
 }
 let derived: Set<string> | undefined;
 
-function deriveActions(): Set<string> {
+/**
+ * IAM actions of every SDK command or paginator reachable from `entry` through relative imports
+ * (type-only imports are erased at compile time: they call nothing).
+ */
+export function actionsReachableFrom(entry: string): Set<string> {
   const actions = new Set<string>();
   const visited = new Set<string>();
   const visit = (file: string) => {
@@ -26,7 +30,14 @@ function deriveActions(): Set<string> {
     visited.add(file);
     const source = ts.createSourceFile(file, fs.readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
     for (const statement of source.statements) {
+      if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier)
+        && statement.moduleSpecifier.text.startsWith('.') && !statement.isTypeOnly) {
+        // A re-export runs the module too.
+        visit(path.resolve(path.dirname(file), `${statement.moduleSpecifier.text}.ts`));
+        continue;
+      }
       if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+      if (statement.importClause?.isTypeOnly) continue;
       const from = statement.moduleSpecifier.text;
       if (from.startsWith('.')) {
         visit(path.resolve(path.dirname(file), `${from}.ts`));
@@ -42,7 +53,7 @@ function deriveActions(): Set<string> {
       }
     }
   };
-  visit(HANDLER);
+  visit(entry);
   return actions;
 }
 

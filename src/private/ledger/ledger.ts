@@ -12,7 +12,8 @@
  */
 import { createHash } from 'crypto';
 import { decodeAccounts, encodeAccounts } from './codec';
-import { latestRecord, ParameterStore, ParameterWrite, recordWrites, StoredRecord } from './store';
+import { latestRecord, ParameterReader, ParameterWrite, recordWrites, StoredRecord } from './store';
+import type { ParameterStore } from './writer';
 
 export const LEDGER_ROOT = '/cdk-security-members';
 
@@ -193,30 +194,78 @@ export function heldAccounts(claim: LoadedClaim): Set<string> {
   return held;
 }
 
-export class TargetLedger {
-  readonly prefix: string;
-  /** The lock as this instance last took it. */
-  private held?: { readonly owner: string; readonly takeover?: string };
+/** What keeps removal candidates: the stack's other constructs of the service, and the target's other claims. */
+export interface ElsewhereInput {
+  readonly candidates: ReadonlySet<string>;
+  /** Static members of the stack's other constructs of this service. */
+  readonly siblingAccounts: readonly string[];
+  /** Their organizational units, resolved only when there are candidates. */
+  readonly siblingUnits: readonly string[];
+  readonly resolveUnits: (units: readonly string[]) => Promise<{ readonly accounts: ReadonlyMap<string, string> }>;
+  /** The target's other claims. */
+  readonly others: readonly LoadedClaim[];
+  /** The own stack: its claims always count. */
+  readonly stackId: string;
+  /** Whether a stack no longer exists (its claims never block a removal). */
+  readonly stackGone: (stackId: string) => Promise<boolean>;
+}
 
-  constructor(private readonly store: ParameterStore, iamPrefix: string, targetId: string) {
+/**
+ * The candidates some other declaration still holds (never removed), and the blocking claims of
+ * stacks that no longer exist (which hold nothing). The one rule the handler and `plan` share.
+ */
+export async function accountsHeldElsewhere(input: ElsewhereInput): Promise<{ held: Set<string>; gone: LoadedClaim[] }> {
+  const { candidates } = input;
+  const held = new Set(input.siblingAccounts.filter((id) => candidates.has(id)));
+  if (candidates.size > 0 && input.siblingUnits.length > 0) {
+    // Accounts below another construct's OUs stay (its exclusions aside: this errs on keeping).
+    const siblings = await input.resolveUnits(input.siblingUnits);
+    [...candidates].filter((id) => siblings.accounts.has(id)).forEach((id) => held.add(id));
+  }
+  const gone: LoadedClaim[] = [];
+  await Promise.all(input.others.map(async (other) => {
+    const otherHeld = heldAccounts(other);
+    const blocking = [...candidates].filter((id) => otherHeld.has(id));
+    if (blocking.length === 0) {
+      return;
+    }
+    if (other.record.stackId !== input.stackId && await input.stackGone(other.record.stackId)) {
+      gone.push(other);
+      return;
+    }
+    blocking.forEach((id) => held.add(id));
+  }));
+  return { held, gone };
+}
+
+/** A target's claims as stored, read-only: what a plan needs, and the base of {@link TargetLedger}. */
+export class ClaimReader {
+  readonly prefix: string;
+
+  constructor(private readonly reader: ParameterReader, iamPrefix: string, targetId: string) {
     this.prefix = `${LEDGER_ROOT}/${pathSegment(iamPrefix)}/${pathSegment(targetId)}`;
   }
 
   claimPath(key: ClaimKey): string {
-    return `${this.prefix}/${pathSegment(stackNameOf(key.stackId))}/${pathSegment(key.logicalId)}`;
+    return this.claimPathOf(stackNameOf(key.stackId), key.logicalId);
   }
 
-  private get lockName(): string {
+  /** Where the claim of `logicalId` in the stack named `stackName` is (claims are named by stack name). */
+  claimPathOf(stackName: string, logicalId: string): string {
+    return `${this.prefix}/${pathSegment(stackName)}/${pathSegment(logicalId)}`;
+  }
+
+  protected get lockName(): string {
     return `${this.prefix}/lock`;
   }
 
-  private get censusName(): string {
+  protected get censusName(): string {
     return `${this.prefix}/census`;
   }
 
   /** Every claim of the target (String parameters only: no emails are read), and its census. */
   async load(): Promise<{ claims: LoadedClaim[]; census?: Census }> {
-    const parameters = await this.store.list(this.prefix, ['String']);
+    const parameters = await this.reader.list(this.prefix, ['String']);
     const bases = new Map<string, string[]>();
     for (const name of parameters.keys()) {
       const match = /^(.*)\/(claim|inflight|inflight-state)\/g[0-9a-z]+\/\d+$/.exec(name);
@@ -248,7 +297,7 @@ export class TargetLedger {
    * names (exactly that one: an older run's secrets describe older states).
    */
   async loadSecrets(path: string, inflight?: RecordRef): Promise<ClaimSecrets> {
-    const parameters = await this.store.list(path, ['SecureString']);
+    const parameters = await this.reader.list(path, ['SecureString']);
     let secret: StoredRecord<InFlightSecret> | undefined;
     if (inflight) {
       const own = new Map(recordNames(inflight).flatMap((name) => (parameters.has(name) ? [[name, parameters.get(name)!] as const] : [])));
@@ -259,6 +308,22 @@ export class TargetLedger {
       inflight: secret,
       names: [...parameters.keys()],
     };
+  }
+
+  /** Every parameter name of one claim, both types (values are not needed: nothing is decrypted). */
+  async claimNames(path: string): Promise<string[]> {
+    return [...(await this.reader.list(path, undefined, false)).keys()];
+  }
+
+}
+
+/** A target's claims, census and lock: the handler's reads and writes of the ownership ledger. */
+export class TargetLedger extends ClaimReader {
+  /** The lock as this instance last took it. */
+  private held?: { readonly owner: string; readonly takeover?: string };
+
+  constructor(private readonly store: ParameterStore, iamPrefix: string, targetId: string) {
+    super(store, iamPrefix, targetId);
   }
 
   claimWrites(path: string, record: ClaimRecord, generation?: string): ParameterWrite[] {
@@ -282,11 +347,6 @@ export class TargetLedger {
 
   async write(writes: readonly ParameterWrite[]): Promise<void> {
     await this.store.put(writes);
-  }
-
-  /** Every parameter name of one claim, both types (values are not needed: nothing is decrypted). */
-  async claimNames(path: string): Promise<string[]> {
-    return [...(await this.store.list(path, undefined, false)).keys()];
   }
 
   /**

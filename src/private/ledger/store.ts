@@ -4,20 +4,11 @@
  * write is in flight or after one was cut short, and a lock taken with PutParameter's
  * no-overwrite create.
  */
-import {
-  DeleteParametersCommand,
-  GetParameterCommand,
-  paginateGetParametersByPath,
-  ParameterType,
-  PutParameterCommand,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
+import { GetParameterCommand, paginateGetParametersByPath, ParameterType, SSMClient } from '@aws-sdk/client-ssm';
 import { joinRecord, newGeneration, splitRecord } from './codec';
 
 /** GetParametersByPath and DeleteParameters take at most 10 a call. */
-const PAGE = 10;
-/** PutParameter calls in flight at once: Parameter Store throttles writes early. */
-const WRITE_CONCURRENCY = 4;
+export const PAGE = 10;
 
 export interface ParameterWrite {
   readonly name: string;
@@ -33,18 +24,9 @@ export interface StoredRecord<T> {
   readonly names: readonly string[];
 }
 
-async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-export class ParameterStore {
-  constructor(private readonly ssm: SSMClient) {}
+/** Parameter Store's reads: all a plan needs (see `writer.ts` for the writes). */
+export class ParameterReader {
+  constructor(protected readonly ssm: SSMClient) {}
 
   /** Every parameter below `path` (all levels), decrypted unless told; `types` keeps only those types. */
   async list(path: string, types?: ParameterType[], decrypt = true): Promise<Map<string, string>> {
@@ -63,30 +45,6 @@ export class ParameterStore {
     return found;
   }
 
-  async put(writes: readonly ParameterWrite[]): Promise<void> {
-    await bounded(writes, WRITE_CONCURRENCY, async (w) => {
-      await this.ssm.send(new PutParameterCommand({
-        Name: w.name,
-        Value: w.value,
-        Type: w.secure ? 'SecureString' : 'String',
-        Tier: 'Standard',
-        // Generations are new names, but a retried call whose first attempt went through must not fail.
-        Overwrite: true,
-      }));
-    });
-  }
-
-  async delete(names: readonly string[]): Promise<void> {
-    const batches: string[][] = [];
-    for (let i = 0; i < names.length; i += PAGE) {
-      batches.push(names.slice(i, i + PAGE));
-    }
-    // Names already gone come back in InvalidParameters: nothing to do for them.
-    await bounded(batches, WRITE_CONCURRENCY, async (batch) => {
-      await this.ssm.send(new DeleteParametersCommand({ Names: batch }));
-    });
-  }
-
   async get(name: string): Promise<string | undefined> {
     try {
       return (await this.ssm.send(new GetParameterCommand({ Name: name }))).Parameter?.Value;
@@ -96,23 +54,6 @@ export class ParameterStore {
       }
       throw err;
     }
-  }
-
-  /** Creates the parameter unless it exists; false when it exists. */
-  async create(name: string, value: string): Promise<boolean> {
-    try {
-      await this.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Tier: 'Standard', Overwrite: false }));
-      return true;
-    } catch (err) {
-      if ((err as Error).name === 'ParameterAlreadyExists') {
-        return false;
-      }
-      throw err;
-    }
-  }
-
-  async overwrite(name: string, value: string): Promise<void> {
-    await this.ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Tier: 'Standard', Overwrite: true }));
   }
 }
 

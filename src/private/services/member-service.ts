@@ -18,13 +18,25 @@ export interface Invitation {
   readonly disableEmailNotification?: boolean;
 }
 
-export interface MemberService {
+/** A target's members, read: all a plan needs of the member API. */
+export type MemberReads = Pick<MemberApi, 'statuses' | 'pageSize' | 'listMembers' | 'getMembers'>;
+
+/**
+ * The read-only part of a member service (each folder's `reader.ts`): what `plan` uses, with
+ * no mutating operation in its imports.
+ */
+export interface MemberReader {
   readonly definition: ServiceDefinition;
   readonly statuses: MemberStatusModel;
   /** The target named in the properties (checked again: tokens resolve at deploy time), or discovered. */
   resolveTarget(props: ReconcileProperties, clients: ClientFactory): Promise<string>;
   /** False for physical IDs that cannot be a target (e.g. the Provider framework's marker after a failed create). */
   isTarget(physicalId: string): boolean;
+  memberReads(clients: ClientFactory, target: string): MemberReads;
+}
+
+/** A member service as the handler uses it: its reads, and the operations that change membership. */
+export interface MemberService extends MemberReader {
   memberApi(clients: ClientFactory, target: string, invitation: Invitation): MemberApi;
   /**
    * Whether an error from reading the members means the target no longer exists, told apart

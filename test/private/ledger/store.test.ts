@@ -2,7 +2,8 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { decodeAccounts, encodeAccounts } from '../../../src/private/ledger/codec';
 import { ClaimRecord, heldAccounts, InFlightRecord, LoadedClaim, pathSegment, stackNameOf, TargetLedger } from '../../../src/private/ledger/ledger';
-import { latestRecord, ParameterStore, recordWrites } from '../../../src/private/ledger/store';
+import { latestRecord, recordWrites } from '../../../src/private/ledger/store';
+import { ParameterStore } from '../../../src/private/ledger/writer';
 import { syntheticAccounts } from '../../endpoint/accounts';
 import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
 

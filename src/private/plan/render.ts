@@ -1,0 +1,64 @@
+/** `plan`'s output: one short table per target (counts first), or the documented JSON shape. */
+import { ResourcePlan, TargetPlan, wouldChange } from './preview';
+
+/** The version of the JSON shape: a change that removes or renames a field raises it. */
+export const PLAN_JSON_VERSION = 1;
+
+export function renderJson(targets: readonly TargetPlan[]): string {
+  return `${JSON.stringify({ version: PLAN_JSON_VERSION, changes: wouldChange(targets), targets }, undefined, 2)}\n`;
+}
+
+const COLORS = { green: 32, yellow: 33, red: 31, dim: 2, bold: 1 } as const;
+
+function table(headers: string[], rows: string[][]): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`;
+  return [line(headers), ...rows.map(line)];
+}
+
+const name = (r: ResourcePlan) => r.constructPath ?? `${r.stack}/${r.logicalId}`;
+const list = (ids: readonly string[], max = 20) => (ids.length > max ? `${ids.slice(0, max).join(', ')} and ${ids.length - max} more` : ids.join(', '));
+
+export function renderText(targets: readonly TargetPlan[], color: boolean): string {
+  const paint = (text: string, code: keyof typeof COLORS) => (color ? `\u001b[${COLORS[code]}m${text}\u001b[0m` : text);
+  const out: string[] = [];
+  if (targets.length === 0) {
+    out.push('No GuardDutyMembers, DetectiveGraphMembers or SecurityHubMembers in the selected stacks.');
+  }
+  for (const target of targets) {
+    if (target.target === undefined) {
+      out.push(paint(`${target.service}: target resolved at deploy time`, 'bold'), `  ${target.deferred}`, '');
+      continue;
+    }
+    out.push(paint(`${target.service} ${target.target}`, 'bold'));
+    out.push(...table(['Resource', 'Create', 'Invite', 'Recreate', 'Remove', 'Blocked', 'Unchanged'],
+      target.resources.map((r) => [name(r), r.create.length, r.invite.length, r.recreate.length, r.remove.length,
+        r.blocked.length + r.failures.length, r.unchanged].map(String))));
+    for (const r of target.resources) {
+      const lines: [string, readonly string[], keyof typeof COLORS][] = [
+        ['+ create  ', r.create, 'green'],
+        ['~ invite  ', r.invite, 'yellow'],
+        ['~ recreate', r.recreate, 'yellow'],
+        ['- remove  ', r.remove, 'red'],
+        ['= kept    ', r.released, 'dim'],
+      ];
+      for (const [label, ids, code] of lines) {
+        if (ids.length > 0) out.push(paint(`  ${label} ${name(r)}: ${list(ids)}`, code));
+      }
+      for (const problem of r.blocked) {
+        out.push(paint(`  ! blocked  ${name(r)}: ${problem.accountId} (${problem.operation}: ${problem.reason})`, 'red'));
+      }
+      for (const failure of r.failures) {
+        out.push(paint(`  ! fails    ${name(r)}: ${failure}`, 'red'));
+      }
+    }
+    const coverage = target.coverage!;
+    const unclaimed = coverage.unclaimedMembers.map((m) => `${m.accountId} ${m.status}`);
+    out.push(`  Coverage: ${unclaimed.length} member${unclaimed.length === 1 ? '' : 's'} no declaration holds${unclaimed.length ? ` (${list(unclaimed)})` : ''}; ` +
+      `${coverage.claimedNotMembers.length} claimed account${coverage.claimedNotMembers.length === 1 ? '' : 's'} not a member` +
+      `${coverage.claimedNotMembers.length ? ` (${list(coverage.claimedNotMembers)})` : ''}`);
+    out.push('');
+  }
+  out.push(wouldChange(targets) ? 'The next deployment would change membership (exit code 2).' : 'No changes: membership matches every declaration (exit code 0).');
+  return `${out.join('\n')}\n`;
+}

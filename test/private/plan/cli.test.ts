@@ -1,0 +1,231 @@
+/**
+ * `cdk-security-members plan` against the local endpoint (AWS_ENDPOINT_URL), after deployments
+ * through the bundled handler: what it reports, its exit codes, and that it only reads.
+ */
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../../src';
+import { EXIT_CHANGES, EXIT_ERROR, EXIT_UNCHANGED, runCli } from '../../../src/private/plan/cli';
+import { syntheticAccounts } from '../../endpoint/accounts';
+import { CloudFormationSimulator, Handler, Template } from '../../endpoint/cloudformation-driver';
+import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
+
+jest.setTimeout(60_000);
+
+const BUNDLE = path.join(__dirname, '..', '..', '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
+const READ_ONLY = /^(List|Get|Describe)/;
+
+let endpoint: Endpoint;
+let cfn: CloudFormationSimulator;
+const savedEnv = { ...process.env };
+const accounts = syntheticAccounts(8, 7);
+
+beforeEach(async () => {
+  endpoint = await startEndpoint();
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  let handler!: Handler;
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is loaded as Lambda loads it
+    handler = require(BUNDLE).handler;
+  });
+  cfn = new CloudFormationSimulator(endpoint, handler, { functionName: 'Members-SecurityMembers-0123abcd' });
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'info').mockImplementation(() => undefined);
+  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  process.env = { ...savedEnv };
+  await endpoint.stop();
+});
+
+/** Synthesizes `build` into a fresh cdk.out; answers its directory and the member resources as the driver deploys them. */
+function synth(build: (stack: Stack) => void, stackName = 'Members'): { dir: string; template: Template } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
+  // As `cdk synth` does: construct paths in the template's metadata.
+  const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true } });
+  const stack = new Stack(app, stackName, { env: { account: '999999999999', region: 'us-east-1' } });
+  build(stack);
+  type Synthesized = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+  const synthesized = app.synth().getStackByName(stackName).template as Synthesized;
+  const template: Template = Object.fromEntries(Object.entries(synthesized.Resources)
+    .filter(([, r]) => r.Type.startsWith('Custom::') && r.Type.endsWith('Members'))
+    .map(([id, r]) => {
+      const { ServiceToken: _token, ...properties } = r.Properties;
+      return [id, { type: r.Type, properties }];
+    }));
+  return { dir, template };
+}
+
+async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: any }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['plan', ...args], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, color: false });
+  return { code, stdout, stderr, json: args.includes('--json') && code !== EXIT_ERROR ? JSON.parse(stdout) : undefined };
+}
+
+const guardDutyOf = (members: MemberAccount[]) => (stack: Stack) => {
+  new GuardDutyMembers(stack, 'GuardDuty', { detectorId: endpoint.model.detectorId, members });
+};
+
+/** The member accounts accept their invitations. */
+function accept(members: MemberAccount[]) {
+  for (const { accountId } of members) endpoint.model.guardDuty.get(accountId)!.status = 'Enabled';
+}
+
+/** The operations the CLI sent (the endpoint's call log since `from`). */
+const operationsSince = (from: number) => endpoint.calls.slice(from).map((c) => c.operation);
+
+test('after a change (add two, remove one) and a hand-added member: exit 2 naming exactly those; deployed, exit 0; only reads', async () => {
+  const first = synth(guardDutyOf(accounts.slice(0, 4)));
+  const stack = cfn.stack('Members');
+  await stack.deploy(first.template);
+  accept(accounts.slice(0, 4));
+  const handAdded = accounts[7].accountId;
+  endpoint.model.guardDuty.set(handAdded, { accountId: handAdded, email: accounts[7].email, status: 'Enabled' });
+
+  const changed = synth(guardDutyOf([...accounts.slice(1, 4), accounts[4], accounts[5]]));
+  const callsBefore = endpoint.calls.length;
+  const result = await plan('--app', changed.dir, '--json');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(EXIT_CHANGES);
+  expect(result.json.changes).toBe(true);
+  const [target] = result.json.targets;
+  expect(target).toMatchObject({ service: 'GuardDuty', target: endpoint.model.detectorId });
+  expect(target.resources).toEqual([expect.objectContaining({
+    stack: 'Members',
+    constructPath: 'Members/GuardDuty/Resource/Default',
+    create: [accounts[4].accountId, accounts[5].accountId].sort(),
+    invite: [],
+    recreate: [],
+    remove: [accounts[0].accountId],
+    released: [],
+    blocked: [],
+    unchanged: 3,
+    failures: [],
+  })]);
+  expect(target.coverage).toEqual({ unclaimedMembers: [{ accountId: handAdded, status: 'Enabled' }], claimedNotMembers: [] });
+  // Read-only on the wire: every call the CLI made is a List, Get or Describe.
+  const sent = operationsSince(callsBefore);
+  expect(sent.length).toBeGreaterThan(0);
+  expect(sent.filter((op) => !READ_ONLY.test(op))).toEqual([]);
+
+  // The human output: counts first, then the accounts.
+  const text = await plan('--app', changed.dir);
+  expect(text.code).toBe(EXIT_CHANGES);
+  expect(text.stdout).toMatch(/GuardDuty [0-9a-z]+\n\s+Resource\s+Create\s+Invite\s+Recreate\s+Remove\s+Blocked\s+Unchanged\n\s+Members\/GuardDuty\/Resource\/Default\s+2\s+0\s+0\s+1\s+0\s+3/);
+  expect(text.stdout).toContain(`- remove   Members/GuardDuty/Resource/Default: ${accounts[0].accountId}`);
+  expect(text.stdout).toContain(`1 member no declaration holds (${handAdded} Enabled)`);
+  expect(text.stdout).not.toMatch(/\u001b\[/);
+
+  await stack.deploy(changed.template);
+  accept(accounts.slice(4, 6));
+  const after = await plan('--app', changed.dir, '--json');
+  expect(after.code).toBe(EXIT_UNCHANGED);
+  expect(after.json.changes).toBe(false);
+  expect(after.json.targets[0].resources[0]).toMatchObject({ create: [], remove: [], unchanged: 5 });
+  // The hand-added member is still reported, and still left alone.
+  expect(after.json.targets[0].coverage.unclaimedMembers).toEqual([{ accountId: handAdded, status: 'Enabled' }]);
+});
+
+test('a compressed declaration, a discovered detector and graph, the hub, and a stack not deployed yet', async () => {
+  const many = syntheticAccounts(6000, 3);
+  const { dir } = synth((stack) => {
+    new GuardDutyMembers(stack, 'GuardDuty', { members: many });
+    new DetectiveGraphMembers(stack, 'Detective', { members: accounts.slice(0, 2) });
+    new SecurityHubMembers(stack, 'Hub', { members: accounts.slice(0, 1) });
+  });
+  const template = JSON.parse(fs.readFileSync(path.join(dir, 'Members.template.json'), 'utf8'));
+  expect(JSON.stringify(template)).toContain('MembersCompressed');
+  const callsBefore = endpoint.calls.length;
+  const result = await plan('--app', dir, '--json');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(EXIT_CHANGES);
+  const byService = Object.fromEntries(result.json.targets.map((t: any) => [t.service, t]));
+  expect(byService.GuardDuty.target).toBe(endpoint.model.detectorId);
+  expect(byService.GuardDuty.resources[0].create).toHaveLength(6000);
+  expect(byService.Detective.target).toBe(endpoint.model.graphArn);
+  expect(byService.Detective.resources[0].create).toEqual(accounts.slice(0, 2).map((a) => a.accountId).sort());
+  expect(byService.SecurityHub.target).toMatch(/^arn:aws:securityhub:us-east-1:999999999999:hub\/default$/);
+  expect(operationsSince(callsBefore)).toEqual(expect.arrayContaining(['ListDetectors', 'ListGraphs', 'DescribeHub']));
+});
+
+test('a target that is a reference to a resource not deployed yet is reported as resolved at deploy time, not an error', async () => {
+  const { dir } = synth((stack) => {
+    const detector = new guardduty.CfnDetector(stack, 'Detector', { enable: true });
+    new GuardDutyMembers(stack, 'GuardDuty', { detectorId: detector.ref, members: accounts.slice(0, 2) });
+  });
+  const result = await plan('--app', dir, '--json');
+  expect(result.code).toBe(EXIT_UNCHANGED);
+  expect(result.json.targets).toEqual([expect.objectContaining({ service: 'GuardDuty', deferred: expect.stringMatching(/Ref .*Detector.* is resolved at deploy time/) })]);
+  const text = await plan('--app', dir);
+  expect(text.stdout).toContain('GuardDuty: target resolved at deploy time');
+});
+
+test('an OU that cannot be read, and a missing detector, exit 1 with a clear message', async () => {
+  const unit = endpoint.organizations.addOrganizationalUnit('Workloads');
+  endpoint.organizations.unreadable.add(unit);
+  const fromUnit = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty', { detectorId: endpoint.model.detectorId, organizationalUnits: [unit] }));
+  const unreadable = await plan('--app', fromUnit.dir);
+  expect(unreadable.code).toBe(EXIT_ERROR);
+  expect(unreadable.stderr).toMatch(new RegExp(`GuardDuty: organizationalUnits: ${unit} could not be read: (ListAccountsForParent|ListChildren) answered AccessDeniedException`));
+
+  endpoint.model.detectorExists = false;
+  const discovered = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty', { members: accounts.slice(0, 1) }));
+  const missing = await plan('--app', discovered.dir);
+  expect(missing.code).toBe(EXIT_ERROR);
+  expect(missing.stderr).toMatch(/GuardDuty: ListDetectors found 0 detectors/);
+});
+
+test('members from OUs: the ACTIVE accounts are planned, suspended and administrator accounts never', async () => {
+  const unit = endpoint.organizations.addOrganizationalUnit('Workloads');
+  endpoint.organizations.addAccount(accounts[0].accountId, { parentId: unit });
+  endpoint.organizations.addAccount(accounts[1].accountId, { parentId: unit, state: 'SUSPENDED' });
+  endpoint.organizations.moveAccount('999999999999', unit);
+  const { dir } = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty', { detectorId: endpoint.model.detectorId, organizationalUnits: [unit] }));
+  const result = await plan('--app', dir, '--json');
+  expect(result.code).toBe(EXIT_CHANGES);
+  expect(result.json.targets[0].resources[0].create).toEqual([accounts[0].accountId]);
+});
+
+test('usage errors exit 1: no assembly, an unknown stack, an unknown option; --help exits 0', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-empty-'));
+  expect(await plan('--app', empty)).toMatchObject({ code: EXIT_ERROR, stderr: expect.stringContaining('holds no cloud assembly') });
+  const { dir } = synth(guardDutyOf(accounts.slice(0, 1)));
+  expect(await plan('--app', dir, '--stack', 'Nope')).toMatchObject({ code: EXIT_ERROR, stderr: expect.stringContaining("no stack named 'Nope'") });
+  expect(await plan('--app', dir, '--bogus')).toMatchObject({ code: EXIT_ERROR, stderr: expect.stringContaining("unknown option '--bogus'") });
+  expect(await plan('--help')).toMatchObject({ code: EXIT_UNCHANGED, stdout: expect.stringContaining('Usage: cdk-security-members plan') });
+  expect(await plan('--app', dir, '--stack', 'Members', '--region', 'us-east-1', '--json')).toMatchObject({ code: EXIT_CHANGES });
+});
+
+test('credentials of another account than the stack deploys to exit 1', async () => {
+  endpoint.sts.account = '123456789012';
+  const { dir } = synth(guardDutyOf(accounts.slice(0, 1)));
+  const result = await plan('--app', dir);
+  expect(result.code).toBe(EXIT_ERROR);
+  expect(result.stderr).toContain('deploys to account 999999999999, but the credentials are account 123456789012');
+});
+
+test('the bundled command (bin/cdk-security-members, as npm links it) plans and exits with the code', async () => {
+  const { dir } = synth(guardDutyOf(accounts.slice(0, 2)));
+  const bin = path.join(__dirname, '..', '..', '..', 'bin', 'cdk-security-members');
+  const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    execFile(process.execPath, [bin, 'plan', '--app', dir, '--json'], { env: process.env }, (err, stdout) => {
+      resolve({ code: err ? (err as { code?: number }).code ?? null : 0, stdout });
+    });
+  });
+  expect(run.code).toBe(EXIT_CHANGES);
+  expect(JSON.parse(run.stdout).targets[0].resources[0].create).toEqual(accounts.slice(0, 2).map((a) => a.accountId).sort());
+});

@@ -1,0 +1,50 @@
+/**
+ * `plan` is read-only by construction: no module its code path imports names a mutating
+ * operation (derived the way the least-privilege test derives the handler's actions), and it
+ * shares the handler's planner rather than copying it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { actionsReachableFrom } from '../handler-actions';
+
+const SRC = path.join(__dirname, '..', '..', '..', 'src', 'private');
+const CLI = path.join(SRC, 'plan', 'plan.cli.ts');
+const READ = /^[a-z0-9-]+:(List|Get|Describe)\w+$/;
+
+test('every SDK operation reachable from the plan command is a List, Get or Describe', () => {
+  const actions = [...actionsReachableFrom(CLI)].sort();
+  expect(actions.filter((action) => !READ.test(action))).toEqual([]);
+  // What the README's policy for plan grants, exactly.
+  expect(actions).toEqual([
+    'cloudformation:DescribeStacks',
+    'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
+    'guardduty:GetMembers', 'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
+    'securityhub:DescribeHub', 'securityhub:GetMembers', 'securityhub:ListMembers',
+    'ssm:GetParameter', 'ssm:GetParametersByPath',
+    'sts:GetCallerIdentity',
+  ]);
+});
+
+test('the derivation does see mutating operations: the handler\'s path has them', () => {
+  const handler = actionsReachableFrom(path.join(SRC, 'reconcile.lambda.ts'));
+  expect([...handler].filter((action) => !READ.test(action)).length).toBeGreaterThan(5);
+});
+
+test('the README lists exactly these actions in the policy for plan', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Preview changes'));
+  const policy = /```json\n([\s\S]*?)```/.exec(section)![1];
+  const statements = (JSON.parse(policy) as { Statement: { Action: string[] }[] }).Statement;
+  expect(statements.flatMap((s) => s.Action).sort()).toEqual([...actionsReachableFrom(CLI)].sort());
+});
+
+test('plan and the handler share one planner: no plan module defines its own member rules', () => {
+  const planFiles = fs.readdirSync(path.join(SRC, 'plan')).map((f) => fs.readFileSync(path.join(SRC, 'plan', f), 'utf8'));
+  const preview = fs.readFileSync(path.join(SRC, 'plan', 'preview.ts'), 'utf8');
+  for (const shared of ['planMembers', 'removalGuardReason', 'quotaReason', 'accountsHeldElsewhere', 'unionDeclaration', 'readSettings']) {
+    expect(preview).toContain(shared);
+    // Used, not redefined.
+    expect(planFiles.some((text) => new RegExp(`function ${shared}\\b`).test(text))).toBe(false);
+  }
+});
