@@ -4,11 +4,31 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-security-members',
   description:
-    'Declare GuardDuty and Detective member accounts in CDK; every deploy reconciles the live membership in batches and fails loudly on unprocessed accounts.',
-  keywords: ['cdk', 'aws-cdk', 'guardduty', 'detective', 'security', 'multi-account', 'members'],
+    'GuardDuty, Detective and Security Hub member accounts declared in CDK (static lists or AWS Organizations OUs): ' +
+    'reconciled in batches, failing on unprocessed accounts, owned per detector so no rename or rollback loses one.',
+  keywords: ['awscdk', 'cdk', 'aws-cdk', 'guardduty', 'detective', 'securityhub', 'security', 'multi-account', 'organizations', 'members'],
   author: 'cdk-security-members maintainers',
-  authorAddress: 'maintainers@example.com',
+  // The project's home: its maintainers answer there (issues), not at a personal address.
+  authorAddress: 'https://github.com/cdk-security-members',
+  authorOrganization: true,
   repositoryUrl: 'https://github.com/cdk-security-members/cdk-security-members.git',
+  homepage: 'https://github.com/cdk-security-members/cdk-security-members#readme',
+  bugsUrl: 'https://github.com/cdk-security-members/cdk-security-members/issues',
+  // jsii 6 and the toolchain run on Node 20 (end of life 2026-04-30: 22 or 24 recommended).
+  minNodeVersion: '20.0.0',
+  // GitHub's workflows build on the current LTS (minNodeVersion would pin them to 20.0.0).
+  workflowNodeVersion: 'lts/*',
+
+  // The jsii languages. Their registries are out of reach of CI here; CI generates the Python
+  // bindings and compiles them (see README, Development).
+  publishToPypi: { distName: 'cdk-security-members', module: 'cdk_security_members' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksecuritymembers',
+    mavenGroupId: 'io.github.cdk-security-members',
+    mavenArtifactId: 'cdk-security-members',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSecurityMembers', packageId: 'CdkSecurityMembers' },
+  publishToGo: { moduleName: 'github.com/cdk-security-members/cdk-security-members-go' },
   license: 'Apache-2.0',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
@@ -93,12 +113,19 @@ project.eslint?.addOverride({
 });
 
 // The example app and its CDK CLI configuration are not part of the package.
-project.addPackageIgnore('/example/');
+project.addPackageIgnore('/examples/');
+project.addPackageIgnore('/cdk.out.examples/');
+project.gitignore.exclude('/cdk.out.examples/');
 project.addPackageIgnore('/cdk.json');
 project.addPackageIgnore('/cdk.out/');
 project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
+project.addPackageIgnore('/rosetta/');
+project.addPackageIgnore('/.jsii.tabl.json');
+project.addPackageIgnore('/dist-python-check/');
+// jsii-rosetta's translations (.jsii.tabl.json) and the Python check's output are build products.
+project.gitignore.exclude('/.jsii.tabl.json', '/dist-python-check/');
 // The handler, planner, engine and service adapters run only inside the bundled handler in
 // assets/; their compiled copies in lib/ would be dead code in the package.
 for (const handlerOnly of [
@@ -134,7 +161,7 @@ project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 
 new JsonFile(project, 'cdk.json', {
   obj: {
-    app: 'npx tsx example/app.ts',
+    app: 'npx tsx examples/basic/app.ts',
     // The CLI runs this before synthesizing, so a fresh clone needs only `npm ci`.
     build: 'npx projen bundle',
     notices: false,
@@ -145,7 +172,7 @@ new JsonFile(project, 'cdk.json', {
 });
 
 // Example app and benchmark are type-checked and linted with the tests.
-project.tsconfigDev.addInclude('../example/**/*.ts');
+project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
 project.eslint?.addLintPattern('bench');
 // eslint's project service takes the nearest tsconfig.json: give bench/ the tests' settings.

@@ -77,6 +77,7 @@ export interface DetectiveGraphMembersProps extends OrganizationSourceProps {
  * never touched. Accounts Detective leaves unprocessed fail the
  * deployment with their reasons; "already a member" answers are checked and accepted.
  *
+ * @exampleMetadata fixture=members
  * @example
  * new DetectiveGraphMembers(this, 'DetectiveMembers', {
  *   members: [
@@ -124,6 +125,7 @@ export class DetectiveGraphMembers extends Construct {
   /**
    * Declare one more member account.
    *
+   * @exampleMetadata fixture=members
    * @example
    * graphMembers.addMember({ accountId: '555555555555', email: 'aws-logging@example.com' });
    */
@@ -137,6 +139,7 @@ export class DetectiveGraphMembers extends Construct {
    * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
    * told; alarm on it with `treatMissingData: NOT_BREACHING`.
    *
+   * @exampleMetadata fixture=members
    * @example
    * graphMembers.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
    *   threshold: 1,

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
 import { OrganizationSourceProps } from './organization-sources';
+import { MembersValidationError } from './private/errors';
 import { MembersResource } from './private/members-resource';
 import { GUARDDUTY } from './private/services/guardduty/definition';
 import { checkMessage } from './private/target-check';
@@ -109,6 +110,7 @@ export interface GuardDutyMembersProps extends OrganizationSourceProps {
  * Accounts GuardDuty leaves unprocessed fail the deployment with their reasons; a failed
  * deployment's rollback leaves the membership as it was.
  *
+ * @exampleMetadata fixture=members
  * @example
  * const members = new GuardDutyMembers(this, 'GuardDutyMembers', {
  *   members: [
@@ -139,7 +141,7 @@ export class GuardDutyMembers extends Construct {
     checkMessage(this, GUARDDUTY, 'invitationMessage', props.invitationMessage);
     const memberRemoval = props.memberRemoval ?? GuardDutyMemberRemoval.DELETE;
     if (!Object.values(GuardDutyMemberRemoval).includes(memberRemoval)) {
-      throw new Error(`${this.node.path}: memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
+      throw new MembersValidationError(this, `memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
     }
     this.members = new MembersResource(this, {
       service: GUARDDUTY,
@@ -163,6 +165,7 @@ export class GuardDutyMembers extends Construct {
   /**
    * Declare one more member account.
    *
+   * @exampleMetadata fixture=members
    * @example
    * members.addMember({ accountId: '555555555555', email: 'aws-logging@example.com' });
    */
@@ -176,6 +179,7 @@ export class GuardDutyMembers extends Construct {
    * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
    * told; alarm on it with `treatMissingData: NOT_BREACHING`.
    *
+   * @exampleMetadata fixture=members
    * @example
    * members.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
    *   threshold: 1,

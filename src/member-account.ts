@@ -1,6 +1,7 @@
 /**
  * An AWS account to make a member of the administrator's detector or behavior graph.
  *
+ * @exampleMetadata fixture=members
  * @example
  * const member: MemberAccount = { accountId: '222222222222', email: 'aws-workloads@example.com' };
  */

@@ -64,6 +64,7 @@ export interface SecurityHubMembersProps extends OrganizationSourceProps {
  * declared leave the hub (DisassociateMembers, then DeleteMembers) unless another declaration
  * holds them; members that no declaration holds are never touched.
  *
+ * @exampleMetadata fixture=members
  * @example
  * new SecurityHubMembers(this, 'SecurityHubMembers', {
  *   members: [
@@ -105,6 +106,7 @@ export class SecurityHubMembers extends Construct {
   /**
    * Declare one more member account.
    *
+   * @exampleMetadata fixture=members
    * @example
    * hubMembers.addMember({ accountId: '555555555555', email: 'aws-logging@example.com' });
    */
@@ -118,6 +120,7 @@ export class SecurityHubMembers extends Construct {
    * one data point when it fails and none otherwise. Statistic `Sum`, period 5 minutes unless
    * told; alarm on it with `treatMissingData: NOT_BREACHING`.
    *
+   * @exampleMetadata fixture=members
    * @example
    * hubMembers.metricSyncFailures({ period: Duration.days(1) }).createAlarm(this, 'SyncFailures', {
    *   threshold: 1,

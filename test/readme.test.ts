@@ -5,13 +5,21 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as ts from 'typescript';
+import { GuardDutyMembers } from '../src';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const blocks = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+// ```ts blocks, with jsii-rosetta's parameters after the language (`nofixture`: a whole module, not a stack's body).
+const fenced = [...README.matchAll(/```ts( [^\n]*)?\n([\s\S]*?)```/g)].map((m) => ({ params: (m[1] ?? '').trim().split(/\s+/), code: m[2] }));
+const blocks = fenced.map((b) => b.code);
 
 function fixture(block: string, index: number): string {
+  if (fenced[index].params.includes('nofixture')) {
+    return block;
+  }
   const lines = block.split('\n');
   const imports = lines.filter((l) => l.startsWith('import '));
   const body = lines.filter((l) => !l.startsWith('import '));
@@ -57,3 +65,26 @@ test('every README example compiles', () => {
     .map((d) => `${path.basename(d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}\n${files.get(path.resolve(d.file!.fileName))}`);
   expect(problems).toEqual([]);
 }, 60_000);
+
+test('the README\'s snapshot helper masks the handler\'s asset hash, and a snapshot of a stack is stable with it', () => {
+  const block = fenced.find((b) => b.code.includes('export function maskedTemplate'));
+  expect(block).toBeDefined();
+  // The block as a user pastes it, loaded through ts-jest like any test helper.
+  const file = path.join(ROOT, 'test', 'readme-masking.generated.ts');
+  fs.writeFileSync(file, block!.code);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the README's code, loaded as written
+    const { maskedTemplate } = require(file) as { maskedTemplate: (stack: Stack) => unknown };
+    const stack = new Stack(new App(), 'Security');
+    new GuardDutyMembers(stack, 'GuardDutyMembers', { members: [{ accountId: '222222222222', email: 'aws-workloads@example.com' }] });
+    const raw = JSON.stringify(Template.fromStack(stack).toJSON());
+    expect(raw).toMatch(/[0-9a-f]{64}\.zip/);
+    const masked = JSON.stringify(maskedTemplate(stack));
+    expect(masked).not.toMatch(/[0-9a-f]{64}/);
+    expect(masked).toContain('[ASSET HASH]');
+    // Only the hashes changed: the rest of the template is as synthesized.
+    expect(masked.replace(/\[ASSET HASH\]/g, '')).toBe(raw.replace(/[0-9a-f]{64}(\.zip)?/g, ''));
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+});

@@ -6,6 +6,7 @@ import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { zlibSync } from 'fflate';
 import { MemberAccount } from '../member-account';
+import { MembersValidationError } from './errors';
 import {
   ACCOUNT_ID_PATTERN,
   EMAIL_MAX_LENGTH,
@@ -53,7 +54,7 @@ export class DeclaredMembers {
   /** @param where how the user wrote it, e.g. `members[2]` or `addMember()` */
   add(member: MemberAccount, where: string): void {
     const fail = (message: string) => {
-      throw new Error(`${this.scope.node.path}: ${message}`);
+      throw new MembersValidationError(this.scope, message);
     };
     const { accountId, email } = member ?? ({} as MemberAccount);
     if (typeof accountId !== 'string' || (!Token.isUnresolved(accountId) && !ACCOUNT_ID_PATTERN.test(accountId))) {

@@ -13,6 +13,7 @@ import { Construct, IConstruct } from 'constructs';
 import { MemberAccount } from '../member-account';
 import { OrganizationSourceProps } from '../organization-sources';
 import { DeclaredMembers } from './declared-members';
+import { MembersValidationError } from './errors';
 import { encodeAccounts } from './ledger/codec';
 import { MembersProvider, SERVICE_TIMEOUT } from './members-provider';
 import { ACCOUNT_ID_PATTERN, OU_ID_PATTERN, ReconcileProperties, ROOT_ID_PATTERN, SCHEMA_VERSION } from './properties';
@@ -46,10 +47,10 @@ function checkIds(scope: Construct, property: string, ids: readonly string[] | u
   ids.forEach((id, i) => {
     if (Token.isUnresolved(id)) return;
     if (typeof id !== 'string' || !valid(id)) {
-      throw new Error(`${scope.node.path}: ${property}[${i}] '${String(id)}' is not ${what}`);
+      throw new MembersValidationError(scope, `${property}[${i}] '${String(id)}' is not ${what}`);
     }
     if (seen.has(id)) {
-      throw new Error(`${scope.node.path}: ${property}[${i}] '${id}' is listed twice`);
+      throw new MembersValidationError(scope, `${property}[${i}] '${id}' is listed twice`);
     }
     seen.add(id);
   });
@@ -72,7 +73,7 @@ export class MembersResource {
     const removalPolicy = removalPolicyProperty(scope, options.removalPolicy);
     const maxRemovals = options.maxRemovals;
     if (maxRemovals !== undefined && !Token.isUnresolved(maxRemovals) && (!Number.isInteger(maxRemovals) || maxRemovals < 0)) {
-      throw new Error(`${scope.node.path}: maxRemovals ${maxRemovals} is not a non-negative integer`);
+      throw new MembersValidationError(scope, `maxRemovals ${maxRemovals} is not a non-negative integer`);
     }
 
     const sources = options.sources ?? {};
@@ -80,7 +81,7 @@ export class MembersResource {
       (id) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id), 'an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)');
     const excludeAccounts = checkIds(scope, 'excludeAccounts', sources.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
     if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
-      throw new Error(`${scope.node.path}: excludeAccounts only leaves out accounts of organizationalUnits, and there are none`);
+      throw new MembersValidationError(scope, 'excludeAccounts only leaves out accounts of organizationalUnits, and there are none');
     }
 
     this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));

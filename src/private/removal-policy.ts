@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { MembersValidationError } from './errors';
 
 /**
  * What deleting the resource does to its members, as the handler's `RemovalPolicy` property.
@@ -15,6 +16,6 @@ export function removalPolicyProperty(scope: Construct, policy: RemovalPolicy | 
     case RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE:
       return 'RETAIN';
     default:
-      throw new Error(`${scope.node.path}: removalPolicy '${String(policy)}' is not supported for members; use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE`);
+      throw new MembersValidationError(scope, `removalPolicy '${String(policy)}' is not supported for members; use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE`);
   }
 }

@@ -3,7 +3,7 @@
  * Security Hub in a security administrator account. No AWS account is needed to synthesize it.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../src';
+import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'SecurityMembersExample', {
