@@ -3,3 +3,4 @@ export * from './organization-sources';
 export * from './guardduty-members';
 export * from './detective-graph-members';
 export * from './security-hub-members';
+export * from './security-members-provider';

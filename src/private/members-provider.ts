@@ -3,13 +3,15 @@
  * log group and the CDK Provider framework. Constructs ask it for the rights they need.
  */
 import { createHash } from 'crypto';
-import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { MembersValidationError } from './errors';
 import { ReconcileFunction } from './reconcile-function';
+import type { SecurityMembersProviderProps } from '../security-members-provider';
 import { ServiceDefinition } from './services/service-definition';
 
 /** The Provider framework's own Lambda times out at 15 minutes; stay under it. */
@@ -51,11 +53,31 @@ function wildcardFinding(resource: string): string {
   return `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`;
 }
 
+/** `SecurityMembersProvider.configure()`'s settings, per stack, until the provider is made. */
+const configured = new WeakMap<Stack, SecurityMembersProviderProps>();
+
 export class MembersProvider extends Construct {
   /** The stack's provider, created on first use. */
   static of(scope: Construct): MembersProvider {
     const stack = Stack.of(scope);
-    return (stack.node.tryFindChild(PROVIDER_ID) as MembersProvider | undefined) ?? new MembersProvider(stack, PROVIDER_ID);
+    const existing = stack.node.tryFindChild(PROVIDER_ID) as MembersProvider | undefined;
+    return existing ?? new MembersProvider(stack, PROVIDER_ID, configured.get(stack) ?? {});
+  }
+
+  /** Settings for the stack's provider; it must not exist yet. */
+  static configure(scope: Construct, props: SecurityMembersProviderProps): void {
+    const stack = Stack.of(scope);
+    if (stack.node.tryFindChild(PROVIDER_ID)) {
+      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() comes after the stack\'s first member construct, ' +
+        'which has created the handler with the defaults: call it before');
+    }
+    if (configured.has(stack)) {
+      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() is called twice for this stack: pass every setting at once');
+    }
+    if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
+      throw new MembersValidationError(stack, 'SecurityMembersProvider: vpcSubnets and securityGroups need a vpc');
+    }
+    configured.set(stack, props);
   }
 
   readonly serviceToken: string;
@@ -64,15 +86,17 @@ export class MembersProvider extends Construct {
   private readonly role: iam.Role;
   private readonly granted = new Set<string>();
 
-  private constructor(scope: Construct, id: string) {
+  private constructor(scope: Construct, id: string, options: SecurityMembersProviderProps) {
     super(scope, id);
     // The Provider framework ends every failure reason with `Logs: /aws/lambda/<handler name>`:
     // naming the handler and its log group to match makes that the one, correct log pointer.
     const functionName = handlerFunctionName(Stack.of(this));
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: functionName && `/aws/lambda/${functionName}`,
-      retention: logs.RetentionDays.ONE_YEAR,
+      retention: options.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      removalPolicy: options.logRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    const network = options.vpc ? { vpc: options.vpc, vpcSubnets: options.vpcSubnets, securityGroups: options.securityGroups } : {};
 
     // Own roles with inline, scoped rights: no managed policies.
     this.role = new iam.Role(this, 'HandlerRole', {
@@ -89,6 +113,7 @@ export class MembersProvider extends Construct {
       memorySize: 512,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      ...network,
     });
     this.handler = handler;
 
@@ -113,7 +138,11 @@ export class MembersProvider extends Construct {
       frameworkOnEventRole: frameworkRole,
       frameworkCompleteAndTimeoutRole: completeRole,
       logGroup,
+      ...network,
     });
+    if (options.vpc) {
+      this.allowNetworkInterfaces([this.role, frameworkRole, completeRole]);
+    }
     this.serviceToken = provider.serviceToken;
 
     const stack = Stack.of(this);
@@ -186,6 +215,26 @@ export class MembersProvider extends Construct {
       reason: 'Organizations read-only listings (ListAccounts, ListAccountsForParent, ListChildren) of the organizational units a ' +
         'construct declares: their parents are known at deploy time only; granted only when organizationalUnits is used.',
     });
+  }
+
+  /**
+   * Functions in a VPC need to manage their network interfaces. Inline (no managed policy, as for
+   * every other grant); EC2 supports no narrower resource for these actions.
+   */
+  private allowNetworkInterfaces(roles: iam.Role[]): void {
+    for (const role of roles) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'VpcNetworkInterfaces',
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: ['*'],
+      }));
+      Validations.of(role).acknowledge({
+        id: wildcardFinding('*'),
+        reason: 'Lambda functions in a VPC manage their network interfaces (ec2:CreateNetworkInterface and the like), which ' +
+          'support no narrower resource; granted only when SecurityMembersProvider.configure() places them in a VPC.',
+      });
+    }
   }
 
   /** PutMetricData into the library's namespace only, for constructs with a sync schedule. */
