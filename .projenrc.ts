@@ -1,4 +1,4 @@
-import { awscdk, javascript, JsonFile } from 'projen';
+import { awscdk, DependencyType, javascript, JsonFile } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -34,8 +34,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
 
-  // cdk-nag 3 needs aws-cdk-lib >= 2.257.0; older versions also pick nodejs18.x.
+  // Development and tests use this version; the peer range starts lower (PEER_FLOOR below).
   cdkVersion: '2.276.0',
+  // Peers are not pinned as devDependencies at their floors: the tests run on cdkVersion, and
+  // CI runs the construct tests on the floor as a separate step.
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   constructsVersion: '10.5.1',
 
@@ -60,7 +63,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // The registry's `latest` aws-cdk CLI (3.0.0) cannot read aws-cdk-lib 2.276's cloud assembly.
     'aws-cdk@^2.1148.1',
     'tsx',
-    // Security checks in the tests (cdk-nag 3 needs aws-cdk-lib >= 2.257).
+    // Security checks in the tests (cdk-nag 3 runs its checks from aws-cdk-lib 2.26x on).
     'cdk-nag@^3.0.2',
     // Integration snapshots. No alpha matches aws-cdk-lib 2.276 exactly: the newest one,
     // whose peer range (^2.245.0) covers it, pinned.
@@ -102,6 +105,17 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold', {
   './src/private/': { lines: 90, branches: 85, functions: 90, statements: 90 },
 });
+
+// The lowest aws-cdk-lib the library works with: 2.269.0 is the first whose Validations accept
+// acknowledgement IDs with `::` inside brackets (cdk-nag 3's `AwsSolutions-IAM5[Resource::…]`,
+// which the provider acknowledges); 2.268.0 throws InvalidValidationId at synth. CI runs the
+// construct tests against it (.ci/floor-test.sh).
+const PEER_FLOOR = '2.269.0';
+project.deps.removeDependency('aws-cdk-lib', DependencyType.PEER);
+project.deps.addDependency(`aws-cdk-lib@^${PEER_FLOOR}`, DependencyType.PEER);
+// Develop and test against the newer cdkVersion, not the floor (peerDependencyOptions above).
+project.deps.addDependency(`aws-cdk-lib@${project.cdkVersion}`, DependencyType.BUILD);
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
