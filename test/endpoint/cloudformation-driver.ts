@@ -316,8 +316,10 @@ export type SyncInput = unknown;
  * schedules by rule logical ID: `build` adds constructs to a stack in account 999999999999,
  * us-east-1; the ServiceTokens are left out.
  */
-export function synthesizeStack(build: (stack: Stack) => void, stackName = 'Members'): { template: Template; syncs: Record<string, SyncInput> } {
-  const app = new App();
+export function synthesizeStack(build: (stack: Stack) => void, stackName = 'Members',
+  options: { readonly outdir?: string } = {}): { template: Template; syncs: Record<string, SyncInput> } {
+  // As `cdk synth` writes it (construct paths in the metadata), into `outdir` when given.
+  const app = new App({ outdir: options.outdir, context: { 'aws:cdk:enable-path-metadata': true } });
   const stack = new Stack(app, stackName, { env: { account: '999999999999', region: 'us-east-1' } });
   build(stack);
   type Synthesized = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };

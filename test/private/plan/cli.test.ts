@@ -6,12 +6,12 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
 import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../../src';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_UNCHANGED, runCli } from '../../../src/private/plan/cli';
 import { syntheticAccounts } from '../../endpoint/accounts';
-import { CloudFormationSimulator, Handler, Template } from '../../endpoint/cloudformation-driver';
+import { CloudFormationSimulator, Handler, synthesizeStack, Template } from '../../endpoint/cloudformation-driver';
 import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
 
 jest.setTimeout(60_000);
@@ -54,19 +54,7 @@ afterEach(async () => {
 /** Synthesizes `build` into a fresh cdk.out; answers its directory and the member resources as the driver deploys them. */
 function synth(build: (stack: Stack) => void, stackName = 'Members'): { dir: string; template: Template } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plan-'));
-  // As `cdk synth` does: construct paths in the template's metadata.
-  const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true } });
-  const stack = new Stack(app, stackName, { env: { account: '999999999999', region: 'us-east-1' } });
-  build(stack);
-  type Synthesized = { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
-  const synthesized = app.synth().getStackByName(stackName).template as Synthesized;
-  const template: Template = Object.fromEntries(Object.entries(synthesized.Resources)
-    .filter(([, r]) => r.Type.startsWith('Custom::') && r.Type.endsWith('Members'))
-    .map(([id, r]) => {
-      const { ServiceToken: _token, ...properties } = r.Properties;
-      return [id, { type: r.Type, properties }];
-    }));
-  return { dir, template };
+  return { dir, template: synthesizeStack(build, stackName, { outdir: dir }).template };
 }
 
 async function plan(...args: string[]): Promise<{ code: number; stdout: string; stderr: string; json?: any }> {
