@@ -136,6 +136,7 @@ project.addPackageIgnore('/bench/');
 project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/rosetta/');
+project.addPackageIgnore('/CONTRIBUTING.md');
 project.addPackageIgnore('/.jsii.tabl.json');
 project.addPackageIgnore('/dist-python-check/');
 // jsii-rosetta's translations (.jsii.tabl.json) and the Python check's output are build products.
@@ -152,7 +153,7 @@ for (const handlerOnly of [
 
 // What `npm pack` ships, checked after compile in CI (.ci/check-package.mjs).
 project.addTask('check-package', {
-  description: 'Check that the npm package holds lib/, assets/, API.md, README and LICENSE, and nothing else of the repository',
+  description: 'Check that the npm package holds lib/, assets/, bin/, API.md, README, CHANGELOG and LICENSE, and nothing else of the repository',
   exec: 'node .ci/check-package.mjs',
 });
 

@@ -13,7 +13,7 @@ const required = [
   'assets/private/reconcile.lambda/index.js', 'assets/private/plan/plan.cli/index.js', 'bin/cdk-security-members',
   'node_modules/fflate/package.json',
 ];
-const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^bin\/cdk-security-members$/, /^node_modules\/fflate\//];
+const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^bin\/cdk-security-members$/, /^node_modules\/fflate\//];
 const forbidden = [/^lib\/private\/(reconcile\.lambda|deployment|engine|planner|report|logger|settings|stacks|ledger\/(ledger|store)|services\/(member-service|registry|readers|[^/]+\/(api|reader|statuses))|ledger\/writer|organizations|sync|clients|plan\/[^/]+)\./];
 
 const problems = [
