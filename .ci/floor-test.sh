@@ -19,7 +19,9 @@ node -e '
 ' "$CDK_FLOOR"
 
 # Every test that synthesizes the constructs; the handler's tests do not depend on aws-cdk-lib.
-npx jest --coverage=false --ci --reporters=default \
+# (Paths first: --reporters takes every value after it.)
+npx jest \
   test/guardduty-members.test.ts test/detective-graph-members.test.ts test/security-hub-members.test.ts \
   test/organization-sources.test.ts test/security-members-provider.test.ts test/validation-errors.test.ts \
-  test/security.test.ts test/private/least-privilege.test.ts test/private/declared-members.test.ts test/readme.test.ts
+  test/security.test.ts test/private/least-privilege.test.ts test/private/declared-members.test.ts test/readme.test.ts \
+  --coverage=false --ci --reporters=default

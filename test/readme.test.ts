@@ -12,12 +12,14 @@ import { GuardDutyMembers } from '../src';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-// ```ts blocks, with jsii-rosetta's parameters after the language (`nofixture`: a whole module, not a stack's body).
-const fenced = [...README.matchAll(/```ts( [^\n]*)?\n([\s\S]*?)```/g)].map((m) => ({ params: (m[1] ?? '').trim().split(/\s+/), code: m[2] }));
+// ```ts blocks, with jsii-rosetta's parameters after the language; ```tsx blocks are whole modules (test code
+// rosetta does not translate), not a stack's body.
+const fenced = [...README.matchAll(/```(tsx?)( [^\n]*)?\n([\s\S]*?)```/g)]
+  .map((m) => ({ module: m[1] === 'tsx', params: (m[2] ?? '').trim().split(/\s+/), code: m[3] }));
 const blocks = fenced.map((b) => b.code);
 
 function fixture(block: string, index: number): string {
-  if (fenced[index].params.includes('nofixture')) {
+  if (fenced[index].module || fenced[index].params.includes('nofixture')) {
     return block;
   }
   const lines = block.split('\n');
