@@ -108,11 +108,7 @@ export class DetectiveGraphMembers extends Construct {
     this.members = new MembersResource(this, {
       service: DETECTIVE,
       target: props.graphArn,
-      members: props.members,
-      removalPolicy: props.removalPolicy,
-      maxRemovals: props.maxRemovals,
-      failOnUnprocessed: props.failOnUnprocessed,
-      sources: props,
+      props,
       properties: {
         Message: props.message,
         DisableEmailNotification: props.disableEmailNotification ?? false,

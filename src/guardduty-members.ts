@@ -146,11 +146,7 @@ export class GuardDutyMembers extends Construct {
     this.members = new MembersResource(this, {
       service: GUARDDUTY,
       target: props.detectorId,
-      members: props.members,
-      removalPolicy: props.removalPolicy,
-      maxRemovals: props.maxRemovals,
-      failOnUnprocessed: props.failOnUnprocessed,
-      sources: props,
+      props,
       properties: {
         Invite: props.invite ?? true,
         Message: props.invitationMessage,

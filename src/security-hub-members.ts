@@ -92,11 +92,7 @@ export class SecurityHubMembers extends Construct {
     super(scope, id);
     this.members = new MembersResource(this, {
       service: SECURITY_HUB,
-      members: props.members,
-      removalPolicy: props.removalPolicy,
-      maxRemovals: props.maxRemovals,
-      failOnUnprocessed: props.failOnUnprocessed,
-      sources: props,
+      props,
       properties: { Invite: props.invite ?? true },
     });
     this.resource = this.members.resource;

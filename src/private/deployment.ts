@@ -48,7 +48,7 @@ import {
 import { ParameterWrite } from './ledger/store';
 import { ParameterStore } from './ledger/writer';
 import { Logger } from './logger';
-import { OrganizationAccounts, OrganizationReadError, resolveOrganizationAccounts, ResolveOptions } from './organizations';
+import { OrganizationAccounts, resolveOrganizationAccounts, ResolveOptions } from './organizations';
 import {
   LiveMember, Plan, planDeletion, planMembers, planRestore, PriorState, quotaReason, removalGuardReason, removedAccounts, sameEmail, unionDeclaration,
 } from './planner';
@@ -295,14 +295,9 @@ class EventRun {
     return this.event.CdkSecurityMembers.sync !== undefined;
   }
 
-  /** The ACTIVE accounts below `units`; a failure reason starts with the service, as every reason does. */
-  private async resolveUnits(units: readonly string[], options?: ResolveOptions): Promise<OrganizationAccounts> {
-    try {
-      return await resolveOrganizationAccounts(this.ctx.clients(OrganizationsClient), units, options);
-    } catch (err) {
-      if (err instanceof OrganizationReadError) throw new OrganizationReadError(`${this.name}: ${err.message}`);
-      throw err;
-    }
+  /** The ACTIVE accounts below `units`. */
+  private resolveUnits(units: readonly string[], options: ResolveOptions = {}): Promise<OrganizationAccounts> {
+    return resolveOrganizationAccounts(this.ctx.clients(OrganizationsClient), units, { ...options, service: this.name });
   }
 
   /**

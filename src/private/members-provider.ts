@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { MembersValidationError } from './errors';
+import { SYNC_METRIC_NAMESPACE } from './properties';
 import { ReconcileFunction } from './reconcile-function';
 import type { SecurityMembersProviderProps } from '../security-members-provider';
 import { ServiceDefinition } from './services/service-definition';
@@ -198,19 +199,29 @@ export class MembersProvider extends Construct {
     });
   }
 
-  /** Organizations' read-only listings, for constructs that declare organizational units. */
-  allowOrganizations(): void {
-    if (this.granted.has('Organizations')) {
+  /**
+   * Adds `statement` to the handler role once per `key`, with the cdk-nag acknowledgement of its
+   * wildcard: each acknowledgement exists only with the grant it covers.
+   */
+  private grantOnce(key: string, statement: iam.PolicyStatement, acknowledgement?: { readonly id: string; readonly reason: string }): void {
+    if (this.granted.has(key)) {
       return;
     }
-    this.granted.add('Organizations');
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    this.granted.add(key);
+    this.role.addToPrincipalPolicy(statement);
+    if (acknowledgement) {
+      Validations.of(this.role).acknowledge(acknowledgement);
+    }
+  }
+
+  /** Organizations' read-only listings, for constructs that declare organizational units. */
+  allowOrganizations(): void {
+    this.grantOnce('Organizations', new iam.PolicyStatement({
       sid: 'OrganizationsRead',
       // ListAccounts reads a root (the whole organization); the others walk OUs. None supports a resource narrower than `*` for every parent.
       actions: ['organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren'],
       resources: ['*'],
-    }));
-    Validations.of(this.role).acknowledge({
+    }), {
       id: wildcardFinding('*'),
       reason: 'Organizations read-only listings (ListAccounts, ListAccountsForParent, ListChildren) of the organizational units a ' +
         'construct declares: their parents are known at deploy time only; granted only when organizationalUnits is used.',
@@ -239,20 +250,15 @@ export class MembersProvider extends Construct {
 
   /** PutMetricData into the library's namespace only, for constructs with a sync schedule. */
   allowSyncMetrics(): void {
-    if (this.granted.has('SyncMetrics')) {
-      return;
-    }
-    this.granted.add('SyncMetrics');
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+    this.grantOnce('SyncMetrics', new iam.PolicyStatement({
       sid: 'SyncFailureMetric',
       actions: ['cloudwatch:PutMetricData'],
       // PutMetricData supports no resource; the namespace condition confines it.
       resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': 'CdkSecurityMembers' } },
-    }));
-    Validations.of(this.role).acknowledge({
+      conditions: { StringEquals: { 'cloudwatch:namespace': SYNC_METRIC_NAMESPACE } },
+    }), {
       id: wildcardFinding('*'),
-      reason: 'cloudwatch:PutMetricData supports no resource-level permissions; a condition limits it to the CdkSecurityMembers ' +
+      reason: `cloudwatch:PutMetricData supports no resource-level permissions; a condition limits it to the ${SYNC_METRIC_NAMESPACE} ` +
         'namespace (the sync failure metric); granted only when a construct has a syncSchedule.',
     });
   }
@@ -265,41 +271,36 @@ export class MembersProvider extends Construct {
   allow(service: ServiceDefinition, omitsTarget: boolean): void {
     // A service whose target is fixed (one per account and region, found without a List call) discovers nothing.
     const discovery = omitsTarget && service.discoveryActions.length > 0;
-    if (!this.granted.has(service.name)) {
-      this.granted.add(service.name);
-      const stack = Stack.of(this);
-      const { arn, noun } = service.target;
-      const resource = stack.formatArn({
-        service: service.iamPrefix,
-        resource: arn.resource,
-        resourceName: arn.resourceName,
-        arnFormat: arn.separator === '/' ? ArnFormat.SLASH_RESOURCE_NAME : ArnFormat.COLON_RESOURCE_NAME,
-      });
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: `${service.name}Members`,
-        actions: [...service.memberActions],
-        resources: [resource],
-      }));
-      if (arn.resourceName === '*') {
-        const where = `arn:<AWS::Partition>:${service.iamPrefix}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
-        Validations.of(this.role).acknowledge({
-          id: wildcardFinding(`${where}:${arn.resource}${arn.separator}*`),
-          reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
-            '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
-        });
-      }
+    const stack = Stack.of(this);
+    const { arn, noun } = service.target;
+    const resource = stack.formatArn({
+      service: service.iamPrefix,
+      resource: arn.resource,
+      resourceName: arn.resourceName,
+      arnFormat: arn.separator === '/' ? ArnFormat.SLASH_RESOURCE_NAME : ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const where = `arn:<AWS::Partition>:${service.iamPrefix}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
+    this.grantOnce(service.name, new iam.PolicyStatement({
+      sid: `${service.name}Members`,
+      actions: [...service.memberActions],
+      resources: [resource],
+    }), arn.resourceName === '*' ? {
+      id: wildcardFinding(`${where}:${arn.resource}${arn.separator}*`),
+      reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
+        '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
+    } : undefined);
+    if (!discovery) {
+      return;
     }
     const discoveryKey = `${service.name}Discovery`;
-    if (discovery && !this.granted.has(discoveryKey)) {
-      this.granted.add(discoveryKey);
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: discoveryKey,
-        // List* actions support no resource-level permissions.
-        actions: [...service.discoveryActions],
-        resources: ['*'],
-      }));
-    }
-    if (discovery && !this.granted.has('Discovery')) {
+    this.grantOnce(discoveryKey, new iam.PolicyStatement({
+      sid: discoveryKey,
+      // List* actions support no resource-level permissions.
+      actions: [...service.discoveryActions],
+      resources: ['*'],
+    }));
+    if (!this.granted.has('Discovery')) {
+      // One acknowledgement for every service's discovery.
       this.granted.add('Discovery');
       Validations.of(this.role).acknowledge({
         id: wildcardFinding('*'),

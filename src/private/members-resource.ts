@@ -16,28 +16,31 @@ import { DeclaredMembers } from './declared-members';
 import { MembersValidationError } from './errors';
 import { encodeAccounts } from './ledger/codec';
 import { MembersProvider, SERVICE_TIMEOUT } from './members-provider';
-import { ACCOUNT_ID_PATTERN, OU_ID_PATTERN, ReconcileProperties, ROOT_ID_PATTERN, SCHEMA_VERSION } from './properties';
+import {
+  ACCOUNT_ID_PATTERN, OU_ID_PATTERN, ReconcileProperties, ROOT_ID_PATTERN, SCHEMA_VERSION, SYNC_FAILURES_METRIC, SYNC_METRIC_NAMESPACE,
+} from './properties';
 import { removalPolicyProperty } from './removal-policy';
 import { ServiceDefinition } from './services/service-definition';
 import { checkTarget } from './target-check';
+
+/** What every member construct's props have, whatever the service. */
+export interface CommonMembersProps extends OrganizationSourceProps {
+  readonly members?: MemberAccount[];
+  readonly removalPolicy?: RemovalPolicy;
+  readonly maxRemovals?: number;
+  readonly failOnUnprocessed?: boolean;
+}
 
 export interface MembersResourceOptions {
   readonly service: ServiceDefinition;
   /** The named target; undefined: discovered at deploy time. */
   readonly target?: string;
-  readonly members?: MemberAccount[];
-  readonly removalPolicy?: RemovalPolicy;
-  readonly maxRemovals?: number;
-  readonly failOnUnprocessed?: boolean;
-  /** Organizational units, exclusions and the sync schedule. */
-  readonly sources?: OrganizationSourceProps;
+  /** The construct's props every service shares (members, removal, organization sources). */
+  readonly props: CommonMembersProps;
   /** The service's own properties (Invite, Message, ...). */
   readonly properties: Partial<ReconcileProperties>;
 }
 
-/** The failure metric's namespace and name (sync.ts publishes it). */
-const SYNC_METRIC_NAMESPACE = 'CdkSecurityMembers';
-const SYNC_FAILURES_METRIC = 'SyncFailures';
 
 /** Checks a list of IDs at synth time (tokens pass): pattern and duplicates, naming the property and the value. */
 function checkIds(scope: Construct, property: string, ids: readonly string[] | undefined, valid: (id: string) => boolean, what: string): string[] {
@@ -68,24 +71,23 @@ export class MembersResource {
   private readonly organizationalUnits: string[];
 
   constructor(private readonly scope: Construct, private readonly options: MembersResourceOptions) {
-    const { service, target } = options;
+    const { service, target, props } = options;
     checkTarget(scope, service, target);
-    const removalPolicy = removalPolicyProperty(scope, options.removalPolicy);
-    const maxRemovals = options.maxRemovals;
+    const removalPolicy = removalPolicyProperty(scope, props.removalPolicy);
+    const maxRemovals = props.maxRemovals;
     if (maxRemovals !== undefined && !Token.isUnresolved(maxRemovals) && (!Number.isInteger(maxRemovals) || maxRemovals < 0)) {
       throw new MembersValidationError(scope, `maxRemovals ${maxRemovals} is not a non-negative integer`);
     }
 
-    const sources = options.sources ?? {};
-    this.organizationalUnits = checkIds(scope, 'organizationalUnits', sources.organizationalUnits,
+    this.organizationalUnits = checkIds(scope, 'organizationalUnits', props.organizationalUnits,
       (id) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id), 'an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)');
-    const excludeAccounts = checkIds(scope, 'excludeAccounts', sources.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+    const excludeAccounts = checkIds(scope, 'excludeAccounts', props.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
     if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
       throw new MembersValidationError(scope, 'excludeAccounts only leaves out accounts of organizationalUnits, and there are none');
     }
 
     this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));
-    (options.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
+    (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
     // After addMember() calls too: a declared member that is also excluded contradicts itself.
     scope.node.addValidation({
       validate: () => {
@@ -112,7 +114,7 @@ export class MembersResource {
       ...(service.target.property ? { [service.target.property]: target } : {}),
       ...this.declared.lazyProperties(),
       ...options.properties,
-      FailOnUnprocessed: options.failOnUnprocessed ?? true,
+      FailOnUnprocessed: props.failOnUnprocessed ?? true,
       RemovalPolicy: removalPolicy,
       MaxRemovals: maxRemovals,
       Siblings: Lazy.any({ produce: () => this.siblings() }) as ReconcileProperties['Siblings'],
@@ -130,7 +132,7 @@ export class MembersResource {
       properties: { ...properties },
     });
 
-    if (sources.syncSchedule) {
+    if (props.syncSchedule) {
       provider.allowSyncMetrics();
       // The input names the claim to sync: the target (the physical ID), the stack and the logical ID.
       const sync: Record<string, string> = {
@@ -140,7 +142,7 @@ export class MembersResource {
         LogicalId: this.stack.getLogicalId(this.resource.node.defaultChild as CfnElement),
       };
       new events.Rule(scope, 'SyncSchedule', {
-        schedule: sources.syncSchedule,
+        schedule: props.syncSchedule,
         description: `cdk-security-members: syncs ${scope.node.path} (${service.name}) between deployments`,
         targets: [new targets.LambdaFunction(provider.handler, {
           event: events.RuleTargetInput.fromObject({ CdkSecurityMembersSync: sync }),

@@ -31,6 +31,8 @@ export interface ResolveOptions {
   readonly exclude?: Iterable<string>;
   /** The administrator account: never its own member. */
   readonly adminAccount?: string;
+  /** The member service whose declaration this is: a failure reason starts with it, as every reason does. */
+  readonly service?: string;
 }
 
 /** An OU or root that could not be read: the deployment changes nothing. */
@@ -103,7 +105,8 @@ export async function resolveOrganizationAccounts(client: OrganizationsClient, u
   };
   const failed = (declared: string, parent: string, operation: string, err: unknown) => {
     const where = parent === declared ? declared : `${parent} (below ${declared})`;
-    return new OrganizationReadError(`organizationalUnits: ${where} could not be read: ${operation} answered ${describeError(err)}. Nothing was changed.`);
+    const service = options.service ? `${options.service}: ` : '';
+    return new OrganizationReadError(`${service}organizationalUnits: ${where} could not be read: ${operation} answered ${describeError(err)}. Nothing was changed.`);
   };
 
   const root = units.find((unit) => ROOT_ID_PATTERN.test(unit));

@@ -59,6 +59,10 @@ export interface SiblingDeclarations {
 /** The properties' schema since the ownership ledger. */
 export const SCHEMA_VERSION = '2';
 
+/** The sync failure metric (`metricSyncFailures()`): the handler publishes it, the provider grants it. */
+export const SYNC_METRIC_NAMESPACE = 'CdkSecurityMembers';
+export const SYNC_FAILURES_METRIC = 'SyncFailures';
+
 const MEMBER_SEPARATOR = ':';
 
 /** `accountId:email`: compact (large declarations) and readable in `cdk diff`. */

@@ -16,12 +16,9 @@ import { continueEvent, ContinuedEvent, EventContext } from './deployment';
 import { describeError } from './engine';
 import { TargetLedger } from './ledger/ledger';
 import { ParameterStore } from './ledger/writer';
-import { encodeMember, ReconcileProperties, SCHEMA_VERSION } from './properties';
+import { encodeMember, ReconcileProperties, SCHEMA_VERSION, SYNC_FAILURES_METRIC, SYNC_METRIC_NAMESPACE } from './properties';
 import { memberService } from './services/registry';
 
-/** The namespace and name of the failure metric (`metricSyncFailures()`). */
-export const SYNC_METRIC_NAMESPACE = 'CdkSecurityMembers';
-export const SYNC_FAILURES_METRIC = 'SyncFailures';
 
 /** What the schedule's rule sends: which resource's claim to sync. */
 export interface SyncRequest {

@@ -9,11 +9,11 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { accountsHeldElsewhere, ClaimReader, heldAccounts, LoadedClaim } from '../ledger/ledger';
 import { ParameterReader } from '../ledger/store';
-import { OrganizationReadError, resolveOrganizationAccounts } from '../organizations';
+import { resolveOrganizationAccounts } from '../organizations';
 import { AccountProblem, planMembers, quotaReason, removalGuardReason, removedAccounts, unionDeclaration } from '../planner';
 import { ReconcileProperties } from '../properties';
 import { ClientFactory, MemberReader } from '../services/member-service';
-import { readSettings } from '../settings';
+import { readSettings, Settings } from '../settings';
 import { Stacks } from '../stacks';
 
 /** One member resource of a synthesized template. */
@@ -99,7 +99,7 @@ export function wouldChange(targets: readonly TargetPlan[]): boolean {
 /** Plans every resource, grouped by service and target. */
 export async function previewResources(resources: readonly DeclaredResource[], ctx: PreviewContext): Promise<TargetPlan[]> {
   const stacks = new Stacks(ctx.clients(CloudFormationClient));
-  const groups = new Map<string, { reader: MemberReader; target?: string; deferred?: string; resources: DeclaredResource[] }>();
+  const groups = new Map<string, { reader: MemberReader; target?: string; deferred?: string; resources: ReadResource[] }>();
   for (const resource of resources) {
     const settings = readSettings(resource.properties, ctx.adminAccount, true, ctx.readers);
     const reader = settings.service;
@@ -113,7 +113,7 @@ export async function previewResources(resources: readonly DeclaredResource[], c
     }
     const key = `${reader.definition.name}|${target ?? `deferred:${resource.stackName}/${resource.logicalId}`}`;
     const group = groups.get(key) ?? { reader, target, deferred, resources: [] };
-    group.resources.push(resource);
+    group.resources.push({ resource, settings });
     groups.set(key, group);
   }
   const plans: TargetPlan[] = [];
@@ -127,25 +127,25 @@ export async function previewResources(resources: readonly DeclaredResource[], c
   return plans;
 }
 
-async function previewTarget(reader: MemberReader, target: string, resources: readonly DeclaredResource[], stacks: Stacks,
+/** A resource and its declaration as the handler reads it. */
+interface ReadResource {
+  readonly resource: DeclaredResource;
+  readonly settings: Settings<MemberReader>;
+}
+
+async function previewTarget(reader: MemberReader, target: string, resources: readonly ReadResource[], stacks: Stacks,
   ctx: PreviewContext): Promise<TargetPlan> {
   const { definition } = reader;
   const ledger = new ClaimReader(new ParameterReader(ctx.clients(SSMClient)), definition.iamPrefix, definition.ledgerId(target));
   const reads = reader.memberReads(ctx.clients, target);
   const [{ claims }, members] = await Promise.all([ledger.load(), reads.listMembers()]);
   const live = new Map(members.map((m) => [m.accountId, m]));
-  const resolveUnits = async (units: readonly string[], exclude: readonly string[] = []) => {
-    try {
-      return await resolveOrganizationAccounts(ctx.clients(OrganizationsClient), units, { exclude, adminAccount: ctx.adminAccount });
-    } catch (err) {
-      throw err instanceof OrganizationReadError ? new OrganizationReadError(`${definition.name}: ${err.message}`) : err;
-    }
-  };
+  const resolveUnits = (units: readonly string[], exclude: readonly string[] = []) =>
+    resolveOrganizationAccounts(ctx.clients(OrganizationsClient), units, { exclude, adminAccount: ctx.adminAccount, service: definition.name });
 
   const planned: ResourcePlan[] = [];
   const declaredHere = new Set<string>();
-  for (const resource of resources) {
-    const settings = readSettings(resource.properties, ctx.adminAccount, true, ctx.readers);
+  for (const { resource, settings } of resources) {
     const organization = settings.organizationalUnits.length > 0
       ? (await resolveUnits(settings.organizationalUnits, settings.excludeAccounts)).accounts
       : new Map<string, string>();

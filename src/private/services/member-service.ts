@@ -45,6 +45,22 @@ export interface MemberService extends MemberReader {
   targetGone(err: unknown, clients: ClientFactory, target: string): Promise<boolean>;
 }
 
+/**
+ * The target the properties name (checked again: tokens resolve at deploy time), or the
+ * region's one target found with the service's List call.
+ */
+export async function givenOrDiscovered(definition: ServiceDefinition, given: string | undefined,
+  check: { readonly valid: (value: string) => boolean; readonly what: string },
+  discovery: { readonly operation: string; readonly list: () => Promise<string[]> }): Promise<string> {
+  if (given) {
+    if (!check.valid(given)) {
+      throw new ReconcileError(`${definition.target.property}: '${given}' is not ${check.what}`);
+    }
+    return given;
+  }
+  return discoverOne(definition, discovery.operation, discovery.list);
+}
+
 /** The region's one target, found with the service's List call. */
 export async function discoverOne(definition: ServiceDefinition, operation: string, list: () => Promise<string[]>): Promise<string> {
   const found = await list();

@@ -217,3 +217,17 @@ test('the bundled command (bin/cdk-security-members, as npm links it) plans and 
   expect(run.code).toBe(EXIT_CHANGES);
   expect(JSON.parse(run.stdout).targets[0].resources[0].create).toEqual(accounts.slice(0, 2).map((a) => a.accountId).sort());
 });
+
+test('coverage names a claimed account that is no longer a member, and the plan creates it again; colour only when asked', async () => {
+  const { dir, template } = synth(guardDutyOf(accounts.slice(0, 3)));
+  await cfn.stack('Members').deploy(template);
+  endpoint.model.guardDuty.delete(accounts[1].accountId);
+  const result = await plan('--app', dir, '--json');
+  expect(result.code).toBe(EXIT_CHANGES);
+  expect(result.json.targets[0].coverage).toEqual({ unclaimedMembers: [], claimedNotMembers: [accounts[1].accountId] });
+  expect(result.json.targets[0].resources[0].create).toEqual([accounts[1].accountId]);
+
+  let coloured = '';
+  await runCli(['plan', '--app', dir], { stdout: (t) => { coloured += t; }, stderr: () => undefined, color: true });
+  expect(coloured).toContain(`\u001b[32m  + create   Members/GuardDuty/Resource/Default: ${accounts[1].accountId}\u001b[0m`);
+});

@@ -1,8 +1,7 @@
 /** Detective's member reads and how the handler (and `plan`) find its graph: no mutating operation. */
 import { DetectiveClient, GetMembersCommand, MemberDetail, paginateListGraphs, paginateListMembers } from '@aws-sdk/client-detective';
-import { ReconcileError } from '../../engine';
 import { LiveMember } from '../../planner';
-import { discoverOne, MemberReader, MemberReads } from '../member-service';
+import { givenOrDiscovered, MemberReader, MemberReads } from '../member-service';
 import { DETECTIVE, GRAPH_ARN_PATTERN } from './definition';
 import { DETECTIVE_STATUSES } from './statuses';
 
@@ -45,16 +44,9 @@ export async function findGraphArns(client: DetectiveClient): Promise<string[]> 
 export const detectiveReader: MemberReader = {
   definition: DETECTIVE,
   statuses: DETECTIVE_STATUSES,
-  async resolveTarget(props, clients) {
-    const graphArn = props.GraphArn;
-    if (graphArn) {
-      if (!GRAPH_ARN_PATTERN.test(graphArn)) {
-        throw new ReconcileError(`GraphArn: '${graphArn}' is not a behavior graph ARN`);
-      }
-      return graphArn;
-    }
-    return discoverOne(DETECTIVE, 'ListGraphs', () => findGraphArns(clients(DetectiveClient)));
-  },
+  resolveTarget: (props, clients) => givenOrDiscovered(DETECTIVE, props.GraphArn,
+    { valid: (arn) => GRAPH_ARN_PATTERN.test(arn), what: 'a behavior graph ARN' },
+    { operation: 'ListGraphs', list: () => findGraphArns(clients(DetectiveClient)) }),
   isTarget: (physicalId) => GRAPH_ARN_PATTERN.test(physicalId),
   memberReads: (clients, graphArn) => new DetectiveMemberReads(clients(DetectiveClient), graphArn),
 };

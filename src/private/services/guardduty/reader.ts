@@ -1,8 +1,7 @@
 /** GuardDuty's member reads and how the handler (and `plan`) find its detector: no mutating operation. */
 import { GetMembersCommand, GuardDutyClient, paginateListDetectors, paginateListMembers } from '@aws-sdk/client-guardduty';
-import { ReconcileError } from '../../engine';
 import { LiveMember } from '../../planner';
-import { discoverOne, MemberReader, MemberReads } from '../member-service';
+import { givenOrDiscovered, MemberReader, MemberReads } from '../member-service';
 import { GUARDDUTY } from './definition';
 import { GUARDDUTY_STATUSES } from './statuses';
 
@@ -47,16 +46,9 @@ export async function findDetectorIds(client: GuardDutyClient): Promise<string[]
 export const guardDutyReader: MemberReader = {
   definition: GUARDDUTY,
   statuses: GUARDDUTY_STATUSES,
-  async resolveTarget(props, clients) {
-    const detectorId = props.DetectorId;
-    if (detectorId) {
-      if (GUARDDUTY.checkTarget!(detectorId, {}) !== undefined) {
-        throw new ReconcileError(`DetectorId: '${detectorId}' is not a detector ID`);
-      }
-      return detectorId;
-    }
-    return discoverOne(GUARDDUTY, 'ListDetectors', () => findDetectorIds(clients(GuardDutyClient)));
-  },
+  resolveTarget: (props, clients) => givenOrDiscovered(GUARDDUTY, props.DetectorId,
+    { valid: (id) => GUARDDUTY.checkTarget!(id, {}) === undefined, what: 'a detector ID' },
+    { operation: 'ListDetectors', list: () => findDetectorIds(clients(GuardDutyClient)) }),
   // Detector IDs are lowercase letters and digits; a physical ID CloudFormation made up for a
   // create it never heard back from has the stack's name and hyphens in it.
   isTarget: (physicalId) => /^[0-9a-z]{1,300}$/.test(physicalId),
