@@ -88,8 +88,8 @@ describe('cancelled by CloudFormation (another resource failed)', () => {
     const ids = accountIds(120);
     const create = cfnEvent('Create', props(ids), { stackId });
     const started = await onEvent(create);
-    // One batch per invocation: the deadline is already near.
-    const shortContext = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS + 1 };
+    // One call per invocation: every invocation starts past its deadline.
+    const shortContext = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
     expect(await isComplete(create, started, shortContext)).toEqual({ IsComplete: false });
     expect(Object.keys(gd.state()).length).toBeGreaterThan(0);
     endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
@@ -130,7 +130,7 @@ describe('cancelled by CloudFormation (another resource failed)', () => {
     const declared = ids.slice(2);
     const forward = cfnEvent('Update', props(declared), { old: props(ids.slice(0, 10)), physicalId: DETECTOR, stackId });
     const fStarted = await onEvent(forward);
-    const oneBatch = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS + 1 };
+    const oneBatch = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
     expect(await isComplete(forward, fStarted, oneBatch)).toEqual({ IsComplete: false });
     expect(Object.keys(gd.state()).length).toBeGreaterThan(10);
     endpoint.cloudFormation.setStatus(stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
@@ -327,7 +327,7 @@ describe('a rollback plays back its own run\'s record only', () => {
 describe('time budgets', () => {
   const late = (started: StartResult, minutes: number): StartResult =>
     ({ ...started, CdkSecurityMembers: { ...started.CdkSecurityMembers, startedAt: Date.now() - minutes * 60_000 } });
-  const oneBatch = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS + 1 };
+  const oneBatch = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
 
   test('a run that could not start within the run budget fails without a change', async () => {
     const event = cfnEvent('Create', props(accountIds(3)), { stackId });

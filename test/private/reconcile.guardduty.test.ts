@@ -216,7 +216,7 @@ describe('create', () => {
   test('work that does not fit one invocation continues in the next: 1,000 accounts with room for one batch each', async () => {
     const ids = accountIds(1000);
     // Each invocation has nothing left past the reserve: it sends one batch and hands over.
-    const context = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS };
+    const context = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
     const response = await handleEvent(cfnEvent('Create', props(ids)), context, testClients(endpoint));
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
     expect(response.Data).toMatchObject({ Created: 1000, Invited: 1000, Unprocessed: 0 });
