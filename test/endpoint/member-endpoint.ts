@@ -266,6 +266,10 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
       }
     });
   });
+  // Idle keep-alive connections stay open, as AWS's endpoints keep them far beyond Node's 5 s
+  // default: a test busy elsewhere for longer would otherwise send its next call on a socket the
+  // server is closing ("socket hang up", which clients with one attempt do not retry).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   (endpoint as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return endpoint;
