@@ -558,7 +558,9 @@ function targets(results: ScenarioResult[]): Target[] {
         `create ${(r.create.retries / totalCalls(r.create)).toFixed(2)}, update ${(r.update.retries / totalCalls(r.update)).toFixed(2)} retries per call`);
     } else if (r.service === 'GuardDuty' && r.n === 1000) {
       const ratio = r.create.wallMs / r.sequential.wallMs;
-      check(`${label}: at most 0.35 × the sequential-batches baseline`, ratio <= 0.35, `${ratio.toFixed(2)} (${seconds(r.create.wallMs)} s vs ${seconds(r.sequential.wallMs)} s)`);
+      // Version 1 ran at 0.23 with two calls per batch; the read-back (organization accounts are
+      // never invited) and the ledger add calls, so the bound leaves room for run-to-run variance.
+      check(`${label}: at most 0.30 × the sequential-batches baseline`, ratio <= 0.30, `${ratio.toFixed(2)} (${seconds(r.create.wallMs)} s vs ${seconds(r.sequential.wallMs)} s)`);
     }
     check(`${label}: handler peak RSS within its ${HANDLER_MEMORY_MB} MB`, Math.max(r.create.maxRssMb, r.update.maxRssMb) < HANDLER_MEMORY_MB,
       `${Math.max(r.create.maxRssMb, r.update.maxRssMb).toFixed(0)} MB`);

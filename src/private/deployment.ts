@@ -126,6 +126,13 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
   const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete', MEMBER_SERVICES);
   const startedAt = Date.now();
   const runId = randomUUID();
+  if (event.RequestType === 'Create') {
+    // CloudFormation sends Create only going forward (a rollback deletes what it created), and
+    // isComplete reads the stack beside the lock: no stack read on the create's critical path.
+    const target = await settings.service.resolveTarget(props(event), ctx.clients);
+    ctx.log.info('target', { target, replacement: false });
+    return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, rollback: false, replacement: false } };
+  }
   // Read beside the target, not before it: onEvent is on every event's critical path.
   const stackState = new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId);
   stackState.catch(() => undefined);

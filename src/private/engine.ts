@@ -13,11 +13,15 @@ import { formatFailureReason, redactEmails } from './report';
 /** Every member API takes at most this many accounts per call. */
 export const MAX_ACCOUNTS_PER_CALL = 50;
 /**
- * Batches in flight at once. Each batch is a short pipeline (GuardDuty: create, read back,
- * invite), so ten keep the round trips few; under a rate limit the SDK's adaptive rate limiter
- * paces them (README, Performance).
+ * Mutating calls in flight at once; under a rate limit the SDK's adaptive rate limiter paces
+ * them (README, Performance).
  */
 export const DEFAULT_CONCURRENCY = 10;
+/**
+ * Create pipelines (GuardDuty: create, read back, invite) in flight per mutating-call slot: while
+ * one batch is read back, another's CreateMembers holds the slot, so the reads add no round trips.
+ */
+const CREATE_PIPELINES_PER_SLOT = 2;
 
 export interface UnprocessedAccount {
   readonly accountId: string;
@@ -105,6 +109,33 @@ async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
+/** At most `limit` holders at once, served in the order they asked. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.free = limit;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) {
+      next();
+    } else {
+      this.free++;
+    }
+  }
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     return redactEmails(`${err.name}: ${err.message}`);
@@ -120,9 +151,12 @@ class Run {
   /** Mutating calls sent. */
   private calls = 0;
   private readonly concurrency: number;
+  /** Held by each mutating call while it is in flight; reads do not take one. */
+  private readonly callSlots: Slots;
 
   constructor(private readonly api: MemberApi, private readonly options: ExecuteOptions) {
     this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+    this.callSlots = new Slots(this.concurrency);
   }
 
   private get statuses() {
@@ -186,7 +220,9 @@ class Run {
     /** Filled with the members read while checking, so callers need not read them again. */
     seen?: Map<string, LiveMember>,
   ): Promise<Set<string>> {
+    await this.callSlots.acquire();
     if (this.outOfTime()) {
+      this.callSlots.release();
       // Not a failure: the next invocation continues from live state.
       this.deferred = true;
       return new Set(accountIds);
@@ -200,6 +236,8 @@ class Run {
       const reason = describeError(err);
       this.options.log.warn(`${operation} call failed`, { accounts: accountIds, error: reason });
       unprocessed = accountIds.map((accountId) => ({ accountId, reason }));
+    } finally {
+      this.callSlots.release();
     }
     this.options.log.info(operation, {
       accounts: accountIds,
@@ -263,13 +301,14 @@ class Run {
    * GetMembers on the accounts it processed and InviteMembers for those left invitable.
    * CreateMembers enables organization accounts at once and its answer does not say which ones
    * it enabled; the read tells, so an organization account never receives an invitation.
-   * Three calls per batch (two when the batch holds only organization accounts).
+   * Three calls per batch (two when the batch holds only organization accounts); the reads run
+   * beside other batches' mutating calls.
    */
   async create(members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
     const { statuses } = this;
     const withInvite = (this.options.invite || this.options.inviteAfterCreate !== undefined) && !statuses.createInvites;
     const invitableAfterCreate = [...statuses.invitable, ...statuses.recreatable];
-    await forEachBounded(chunk(members), this.concurrency, async (batch) => {
+    await forEachBounded(chunk(members), this.concurrency * CREATE_PIPELINES_PER_SLOT, async (batch) => {
       const ids = batch.map((m) => m.accountId);
       // Members read while checking unprocessed answers: their state is known already.
       const known = new Map<string, LiveMember>();

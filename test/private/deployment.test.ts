@@ -41,6 +41,22 @@ const claims = () => [...endpoint.ssm.parameters.keys()].filter((name) => name.i
 const mutations = () => gd.calls.filter((c) => ['CreateMembers', 'InviteMembers', 'DisassociateMembers', 'DeleteMembers'].includes(c.operation));
 
 describe('cancelled by CloudFormation (another resource failed)', () => {
+  test('a Create\'s onEvent reads no stack (CloudFormation sends Create only going forward); a create whose stack rolls back before it starts changes nothing', async () => {
+    const create = cfnEvent('Create', props(accountIds(2)), { stackId });
+    const started = await onEvent(create);
+    expect(started.CdkSecurityMembers).toMatchObject({ rollback: false, replacement: false });
+    expect(endpoint.calls.filter((c) => c.operation === 'DescribeStacks')).toEqual([]);
+    endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
+    await expect(isComplete(create, started)).rejects.toThrow(/no longer waits for this creation.*nothing was changed/);
+    expect(gd.state()).toEqual({});
+    expect(mutations()).toEqual([]);
+    // An Update's onEvent reads the stack: its rollback flag is told there.
+    endpoint.cloudFormation.setStatus(stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    const update = cfnEvent('Update', props(accountIds(1)), { old: props(accountIds(2)), physicalId: DETECTOR, stackId });
+    expect((await onEvent(update)).CdkSecurityMembers).toMatchObject({ rollback: true });
+    expect(endpoint.calls.filter((c) => c.operation === 'DescribeStacks')).toHaveLength(2);
+  });
+
   test('a create cancelled mid-run puts back what it created; the rollback Delete, under a made-up physical ID, finds nothing left', async () => {
     const ids = accountIds(3);
     const create = cfnEvent('Create', props(ids), { stackId });

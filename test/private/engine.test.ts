@@ -7,34 +7,44 @@ import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuse
 
 const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-/** Records how many calls are in flight at once. */
+/** Records how many calls, and how many mutating calls, are in flight at once. */
 class SlowApi implements MemberApi {
   readonly statuses = GUARDDUTY_STATUSES;
   readonly pageSize = 50;
   inFlight = 0;
   peak = 0;
+  mutatingInFlight = 0;
+  mutatingPeak = 0;
   readonly members = new Map<string, LiveMember>();
+  /** What a call waits for; 5 ms unless a test holds the calls itself. */
+  wait: (operation: string) => Promise<unknown> = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-  private async step<T>(fn: () => T): Promise<T> {
+  private async step<T>(operation: string, fn: () => T): Promise<T> {
+    const mutating = !['ListMembers', 'GetMembers'].includes(operation);
     this.inFlight++;
     this.peak = Math.max(this.peak, this.inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (mutating) {
+      this.mutatingInFlight++;
+      this.mutatingPeak = Math.max(this.mutatingPeak, this.mutatingInFlight);
+    }
+    await this.wait(operation);
     this.inFlight--;
+    if (mutating) this.mutatingInFlight--;
     return fn();
   }
 
-  listMembers = () => this.step(() => [...this.members.values()]);
-  getMembers = (ids: string[]) => this.step(() => ids.map((id) => this.members.get(id)!).filter(Boolean));
-  createMembers = (ms: MemberDeclaration[]) => this.step((): CreateResult => {
+  listMembers = () => this.step('ListMembers', () => [...this.members.values()]);
+  getMembers = (ids: string[]) => this.step('GetMembers', () => ids.map((id) => this.members.get(id)!).filter(Boolean));
+  createMembers = (ms: MemberDeclaration[]) => this.step('CreateMembers', (): CreateResult => {
     ms.forEach((m) => this.members.set(m.accountId, { accountId: m.accountId, email: m.email, status: 'Created' }));
     return { unprocessed: [], members: [] };
   });
-  inviteMembers = (ids: string[]) => this.step((): UnprocessedAccount[] => {
+  inviteMembers = (ids: string[]) => this.step('InviteMembers', (): UnprocessedAccount[] => {
     ids.forEach((id) => this.members.set(id, { ...this.members.get(id)!, status: 'Invited' }));
     return [];
   });
-  disassociateMembers = () => this.step((): UnprocessedAccount[] => []);
-  deleteMembers = () => this.step((): UnprocessedAccount[] => []);
+  disassociateMembers = () => this.step('DisassociateMembers', (): UnprocessedAccount[] => []);
+  deleteMembers = () => this.step('DeleteMembers', (): UnprocessedAccount[] => []);
 }
 
 test('chunks hold at most 50 and as many as possible', () => {
@@ -42,7 +52,7 @@ test('chunks hold at most 50 and as many as possible', () => {
   expect(chunk([])).toEqual([]);
 });
 
-test.each([1, 3, 5])('no more than %i batches are in flight at once', async (concurrency) => {
+test.each([1, 3, 5])('no more than %i mutating calls are in flight at once; the read-backs run beside them, at most as many', async (concurrency) => {
   const api = new SlowApi();
   const desired = accountIds(500).map((accountId) => ({ accountId, email: 'a@example.com' }));
   const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
@@ -51,7 +61,36 @@ test.each([1, 3, 5])('no more than %i batches are in flight at once', async (con
   });
   expect(summary).toMatchObject({ created: 500, invited: 500 });
   expect(complete).toBe(true);
-  expect(api.peak).toBe(concurrency);
+  expect(api.mutatingPeak).toBe(concurrency);
+  expect(api.peak).toBeGreaterThan(concurrency);
+  expect(api.peak).toBeLessThanOrEqual(2 * concurrency);
+});
+
+test('a create\'s read-backs cost no round trips of their own: 20 batches at 10 slots take 4 rounds of calls, not 6', async () => {
+  const api = new SlowApi();
+  const desired = accountIds(1000).map((accountId) => ({ accountId, email: 'a@example.com' }));
+  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
+  // Calls are held until everything that can be sent is: each release answers one round.
+  const held: { operation: string; answer: () => void }[] = [];
+  api.wait = (operation) => new Promise<void>((answer) => held.push({ operation, answer }));
+  let finished = false;
+  const running = execute(api, plan, new Map(), { invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet, concurrency: 10 })
+    .finally(() => { finished = true; });
+  const rounds: string[][] = [];
+  for (let i = 0; i < 20 && !finished; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const round = held.splice(0);
+    if (round.length > 0) rounds.push(round.map((call) => call.operation));
+    round.forEach((call) => call.answer());
+  }
+  await running;
+  const count = (round: string[], op: string) => round.filter((o) => o === op).length;
+  expect(rounds.map((r) => ['CreateMembers', 'GetMembers', 'InviteMembers'].map((op) => count(r, op)))).toEqual([
+    [10, 0, 0],
+    [10, 10, 0],
+    [0, 10, 10],
+    [0, 0, 10],
+  ]);
 });
 
 test('past the deadline no new batch starts: the execution is incomplete, not failed', async () => {
