@@ -84,13 +84,16 @@ test('the call log counts operations, accounts per call and peak concurrency', a
 
 test('the rate limit answers 429 past its one-second bucket and refills at the rate', async () => {
   endpoint.faults = { requestsPerSecond: 5 };
+  // The buckets' clock stands still unless the test moves it: however slowly the requests arrive.
+  let clock = 1_000;
+  endpoint.now = () => clock;
   const DetectorId = endpoint.model.detectorId;
   const burst = await Promise.allSettled(ids(8).map((id) => gd.send(new GetMembersCommand({ DetectorId, AccountIds: [id] }))));
   expect(burst.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
   expect(burst.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.$metadata.httpStatusCode)).toEqual([429, 429, 429]);
   expect(endpoint.count('GetMembers', 'throttled')).toBe(3);
   // 300 ms at 5 per second brings one token back (and not two).
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  clock += 300;
   const after = await Promise.allSettled(ids(2).map((id) => gd.send(new GetMembersCommand({ DetectorId, AccountIds: [id] }))));
   expect(after.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
 });
@@ -351,6 +354,8 @@ describe('one endpoint, every service', () => {
 
   test('requestsPerSecond is a separate bucket for each member service', async () => {
     endpoint.faults = { requestsPerSecond: 3 };
+    // A clock that stands still: no bucket refills, however slowly the requests arrive.
+    endpoint.now = () => 1_000;
     const sh = new SecurityHubClient({ ...config, endpoint: endpoint.url });
     const ssm = new SSMClient({ ...config, endpoint: endpoint.url });
     const four = <T>(call: (i: number) => Promise<T>) => Promise.allSettled([0, 1, 2, 3].map(call));
@@ -378,6 +383,7 @@ describe('one endpoint, every service', () => {
       requestsPerSecond: 100,
       rates: { 'SSM': { perSecond: 1, burst: 2 }, 'SSM:PutParameter': { perSecond: 1 }, 'Organizations': { perSecond: 1, burst: 3 }, 'GuardDuty': { perSecond: 1 } },
     };
+    endpoint.now = () => 1_000;
     const ssm = new SSMClient({ ...config, endpoint: endpoint.url });
     const orgs = new OrganizationsClient({ ...config, endpoint: endpoint.url });
     const sh = new SecurityHubClient({ ...config, endpoint: endpoint.url });

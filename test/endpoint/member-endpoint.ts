@@ -80,6 +80,8 @@ export interface Endpoint {
   readonly sts: StsModel;
   readonly calls: CallRecord[];
   faults: Faults;
+  /** The rate limits' clock in milliseconds (performance.now); a test may set its own to refill buckets exactly. */
+  now: () => number;
   /** Highest number of requests in flight at once, across services. */
   peakConcurrency: number;
   /** Calls of this operation in any service. */
@@ -161,7 +163,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   const withinRate = (service: ServiceName, operation: string): boolean => {
     const rate = rateFor(endpoint.faults, service, operation);
     if (!rate) return true;
-    const now = performance.now();
+    const now = endpoint.now();
     let bucket = buckets.get(rate.key);
     if (!bucket || bucket.perSecond !== rate.perSecond || bucket.burst !== rate.burst) {
       // A new or changed limit starts with a full bucket.
@@ -190,6 +192,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
     sts,
     calls,
     faults: options.faults ?? {},
+    now: () => performance.now(),
     peakConcurrency: 0,
     count: (operation, outcome) => calls.filter((c) => matches(c, operation, outcome)).length,
     countFor: (service, operation, outcome) => calls.filter((c) => c.service === service && matches(c, operation, outcome)).length,
