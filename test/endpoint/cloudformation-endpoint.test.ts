@@ -1,5 +1,5 @@
-/** CloudFormation DescribeStacks through the real SDK client: AWS Query, XML answers and ErrorResponse errors. */
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+/** CloudFormation DescribeStacks and DescribeStackResource through the real SDK client: AWS Query, XML answers and ErrorResponse errors. */
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { Endpoint, startEndpoint } from './member-endpoint';
 
 let endpoint: Endpoint;
@@ -73,4 +73,26 @@ test('a nested stack names its parent and root, as DescribeStacks does', async (
   const described = (await cfn.send(new DescribeStacksCommand({ StackName: grandchild }))).Stacks![0];
   expect({ ParentId: described.ParentId, RootId: described.RootId }).toEqual({ ParentId: child, RootId: root });
   expect(() => endpoint.cloudFormation.createStack('Orphan', 'CREATE_IN_PROGRESS', 'NoSuchParent')).toThrow('test setup: no parent stack NoSuchParent');
+});
+
+test('DescribeStackResource: a declared resource with its physical ID and status; an unknown stack or resource is ValidationError', async () => {
+  const stackId = endpoint.cloudFormation.createStack('Members', 'UPDATE_COMPLETE');
+  endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', 'a1b2c3d4e5f60718293a4b5c6d7e8f90');
+  const { StackResourceDetail: detail } = await cfn.send(new DescribeStackResourceCommand({ StackName: 'Members', LogicalResourceId: 'Detector' }));
+  expect(detail).toMatchObject({
+    StackName: 'Members',
+    StackId: stackId,
+    LogicalResourceId: 'Detector',
+    PhysicalResourceId: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+    ResourceType: 'AWS::GuardDuty::Detector',
+    ResourceStatus: 'CREATE_COMPLETE',
+    LastUpdatedTimestamp: expect.any(Date),
+  });
+  await expect(cfn.send(new DescribeStackResourceCommand({ StackName: stackId, LogicalResourceId: 'Graph' }))).rejects.toMatchObject({
+    name: 'ValidationError', message: 'Resource Graph does not exist for stack Members', $metadata: { httpStatusCode: 400 },
+  });
+  await expect(cfn.send(new DescribeStackResourceCommand({ StackName: 'Other', LogicalResourceId: 'Detector' }))).rejects.toMatchObject({
+    name: 'ValidationError', message: 'Stack \'Other\' does not exist',
+  });
+  expect(endpoint.countFor('CloudFormation', 'DescribeStackResource', 'ok')).toBe(1);
 });

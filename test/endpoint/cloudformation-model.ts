@@ -1,6 +1,7 @@
 /**
- * CloudFormation DescribeStacks (AWS Query, version 2010-05-15): a registry of stacks whose
- * status tests set, looked up as the real API does (test code, never shipped).
+ * CloudFormation DescribeStacks and DescribeStackResource (AWS Query, version 2010-05-15): a
+ * registry of stacks whose status and resources tests set, looked up as the real API does (test
+ * code, never shipped).
  */
 import { createHash } from 'crypto';
 import { ADMINISTRATOR_ACCOUNT, awsQuery, REGION, ServiceDefinition, ServiceError } from './wire';
@@ -15,6 +16,14 @@ export interface StackRecord {
   /** For a nested stack: its parent's and root's stack IDs. */
   readonly parentId?: string;
   readonly rootId?: string;
+  /** Resources tests declare deployed, by logical ID. */
+  readonly resources: Map<string, StackResourceRecord>;
+}
+
+export interface StackResourceRecord {
+  readonly type: string;
+  readonly physicalId?: string;
+  status: string;
 }
 
 const VERSION = '2010-05-15';
@@ -40,8 +49,16 @@ export class CloudFormationModel {
       creationTime: new Date(),
       parentId: parentStack?.stackId,
       rootId: parentStack ? parentStack.rootId ?? parentStack.stackId : undefined,
+      resources: new Map(),
     });
     return stackId;
+  }
+
+  /** A resource of the live stack by that name (or the stack with that ID), CREATE_COMPLETE unless told. */
+  addResource(nameOrId: string, logicalId: string, type: string, physicalId: string | undefined, status = 'CREATE_COMPLETE') {
+    const stack = this.find(nameOrId);
+    if (!stack) throw new Error(`test setup: no stack ${nameOrId}`);
+    stack.resources.set(logicalId, { type, physicalId, status });
   }
 
   /** Sets the status (e.g. UPDATE_ROLLBACK_IN_PROGRESS) of the live stack by that name, or the stack with that ID. */
@@ -94,7 +111,35 @@ export function cloudFormationService(model: CloudFormationModel): ServiceDefini
     internalError: () => new ServiceError(500, 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.'),
     unknownOperation: () => new ServiceError(400, 'InvalidAction', `The action or operation requested is invalid for version ${VERSION}.`),
     route: ({ method, input }) => {
-      if (method !== 'POST' || input.Action !== 'DescribeStacks' || input.Version !== VERSION) return undefined;
+      if (method !== 'POST' || input.Version !== VERSION) return undefined;
+      if (input.Action === 'DescribeStackResource') {
+        return {
+          operation: 'DescribeStackResource',
+          mutating: false,
+          accounts: 0,
+          run: () => {
+            const name = input.StackName as string | undefined;
+            const logicalId = input.LogicalResourceId as string | undefined;
+            if (!name || !logicalId) throw new ServiceError(400, 'ValidationError', `1 validation error detected: Value null at '${name ? 'logicalResourceId' : 'stackName'}' failed to satisfy constraint: Member must not be null`);
+            const stack = model.find(name);
+            if (!stack) throw new ServiceError(400, 'ValidationError', `Stack '${name}' does not exist`);
+            const resource = stack.resources.get(logicalId);
+            if (!resource) throw new ServiceError(400, 'ValidationError', `Resource ${logicalId} does not exist for stack ${stack.stackName}`);
+            return {
+              StackResourceDetail: {
+                StackName: stack.stackName,
+                StackId: stack.stackId,
+                LogicalResourceId: logicalId,
+                PhysicalResourceId: resource.physicalId,
+                ResourceType: resource.type,
+                LastUpdatedTimestamp: stack.lastUpdatedTime ?? stack.creationTime,
+                ResourceStatus: resource.status,
+              },
+            };
+          },
+        };
+      }
+      if (input.Action !== 'DescribeStacks') return undefined;
       return {
         operation: 'DescribeStacks',
         mutating: false,

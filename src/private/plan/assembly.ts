@@ -52,6 +52,7 @@ export function readAssembly(dir: string, resourceTypes: ReadonlySet<string>): A
     }
     const stackName = artifact.properties.stackName ?? id;
     const template = JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8')) as Template;
+    const stackResourceTypes = Object.fromEntries(Object.entries(template.Resources ?? {}).map(([logicalId, resource]) => [logicalId, resource.Type ?? '']));
     const resources = Object.entries(template.Resources ?? {})
       .filter(([, resource]) => resource.Type !== undefined && resourceTypes.has(resource.Type))
       .map(([logicalId, resource]) => ({
@@ -59,6 +60,7 @@ export function readAssembly(dir: string, resourceTypes: ReadonlySet<string>): A
         logicalId,
         constructPath: typeof resource.Metadata?.['aws:cdk:path'] === 'string' ? resource.Metadata['aws:cdk:path'] as string : undefined,
         properties: resource.Properties ?? {} as ReconcileProperties,
+        stackResourceTypes,
       }));
     const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment ?? '') ?? [];
     stacks.push({

@@ -15,6 +15,7 @@ import { ReconcileProperties } from '../properties';
 import { ClientFactory, MemberReader } from '../services/member-service';
 import { readSettings, Settings } from '../settings';
 import { Stacks } from '../stacks';
+import { DeployedResources } from './deployed';
 
 /** One member resource of a synthesized template. */
 export interface DeclaredResource {
@@ -23,6 +24,8 @@ export interface DeclaredResource {
   /** The construct path (`aws:cdk:path`), when the template has it. */
   readonly constructPath?: string;
   readonly properties: ReconcileProperties;
+  /** Every resource of its template, logical ID to type: what its `Ref`s may name. */
+  readonly stackResourceTypes?: Readonly<Record<string, string>>;
 }
 
 /** What the next deployment would do with one member resource. */
@@ -99,8 +102,13 @@ export function wouldChange(targets: readonly TargetPlan[]): boolean {
 /** Plans every resource, grouped by service and target. */
 export async function previewResources(resources: readonly DeclaredResource[], ctx: PreviewContext): Promise<TargetPlan[]> {
   const stacks = new Stacks(ctx.clients(CloudFormationClient));
+  const deployed = new DeployedResources(ctx.clients(CloudFormationClient));
   const groups = new Map<string, { reader: MemberReader; target?: string; deferred?: string; resources: ReadResource[] }>();
-  for (const resource of resources) {
+  for (const synthesized of resources) {
+    // A detector or graph the stack creates itself: its deployed ID, once it is deployed.
+    const types = synthesized.stackResourceTypes ?? {};
+    const properties = await deployed.resolve(synthesized.properties, synthesized.stackName, types) as ReconcileProperties;
+    const resource = { ...synthesized, properties };
     const settings = readSettings(resource.properties, ctx.adminAccount, true, ctx.readers);
     const reader = settings.service;
     const token = tokenIn({ ...resource.properties, ServiceToken: undefined });

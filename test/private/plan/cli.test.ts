@@ -162,6 +162,48 @@ test('a target that is a reference to a resource not deployed yet is reported as
   expect(text.stdout).toContain('GuardDuty: target resolved at deploy time');
 });
 
+test('a target that is a reference to a deployed resource of the stack is read from the stack (Ref and Fn::GetAtt Id)', async () => {
+  const detectorId = endpoint.model.detectorId;
+  // Deployed as CloudFormation resolves the reference: the detector's ID in the properties.
+  const stack = cfn.stack('Members');
+  await stack.deploy(synth(guardDutyOf(accounts.slice(0, 2))).template);
+  endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', detectorId);
+  for (const reference of ['ref', 'attrId'] as const) {
+    const { dir } = synth((s) => {
+      const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
+      new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector[reference], members: accounts.slice(0, 3) });
+    });
+    const result = await plan('--app', dir, '--json');
+    expect(result.code).toBe(EXIT_CHANGES);
+    expect(result.json.targets).toEqual([expect.objectContaining({ service: 'GuardDuty', target: detectorId })]);
+    expect(result.json.targets[0].deferred).toBeUndefined();
+    expect(result.json.targets[0].resources[0]).toMatchObject({ create: [accounts[2].accountId], remove: [], unchanged: 2 });
+  }
+  // One read per reference and plan run; a detector being deleted is not there any more.
+  expect(endpoint.countFor('CloudFormation', 'DescribeStackResource', 'ok')).toBe(2);
+  endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', detectorId, 'DELETE_IN_PROGRESS');
+  const { dir } = synth((s) => {
+    const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
+    new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector.attrId, members: accounts.slice(0, 3) });
+  });
+  const gone = await plan('--app', dir, '--json');
+  expect(gone.code).toBe(EXIT_UNCHANGED);
+  expect(gone.json.targets[0].deferred).toMatch(/Fn::GetAtt \["Detector","Id"\] is resolved at deploy time/);
+});
+
+test('a reference to a resource attribute other than its physical ID stays a token', async () => {
+  const stack = cfn.stack('Members');
+  await stack.deploy(synth(guardDutyOf(accounts.slice(0, 1))).template);
+  endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', endpoint.model.detectorId);
+  const { dir } = synth((s) => {
+    const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
+    new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector.getAtt('Unknown').toString(), members: accounts.slice(0, 1) });
+  });
+  const result = await plan('--app', dir, '--json');
+  expect(result.json.targets[0].deferred).toMatch(/Fn::GetAtt \["Detector","Unknown"\] is resolved at deploy time/);
+  expect(endpoint.count('DescribeStackResource')).toBe(0);
+});
+
 test('an OU that cannot be read, and a missing detector, exit 1 with a clear message', async () => {
   const unit = endpoint.organizations.addOrganizationalUnit('Workloads');
   endpoint.organizations.unreadable.add(unit);

@@ -16,7 +16,7 @@ test('every SDK operation reachable from the plan command is a List, Get or Desc
   expect(actions.filter((action) => !READ.test(action))).toEqual([]);
   // What the README's policy for plan grants, exactly.
   expect(actions).toEqual([
-    'cloudformation:DescribeStacks',
+    'cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks',
     'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:GetMembers', 'guardduty:ListDetectors', 'guardduty:ListMembers',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',

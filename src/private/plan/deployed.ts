@@ -1,0 +1,83 @@
+/**
+ * References a synthesized template makes to resources of its own stack (`Ref`, and the
+ * `Fn::GetAtt` attributes that equal the resource's physical ID), read from the deployed stack
+ * with DescribeStackResource: a detector or graph the stack itself creates is known to `plan`
+ * once it is deployed. A reference to a resource not deployed yet stays a token.
+ */
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+
+/** Attributes that are the resource's physical ID (what its `Ref` returns), by resource type. */
+const PHYSICAL_ID_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  'AWS::GuardDuty::Detector': ['Id'],
+  'AWS::Detective::Graph': ['Arn'],
+};
+
+/** Resource states without a physical resource behind them. */
+const GONE = ['CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE'];
+
+/** The physical IDs of deployed resources, read once per stack and logical ID. */
+export class DeployedResources {
+  private readonly read = new Map<string, Promise<string | undefined>>();
+
+  constructor(private readonly cloudFormation: CloudFormationClient) {}
+
+  /** The physical ID of `logicalId` in the deployed stack; undefined when the stack or the resource is not deployed. */
+  physicalId(stackName: string, logicalId: string): Promise<string | undefined> {
+    const key = `${stackName}/${logicalId}`;
+    let id = this.read.get(key);
+    if (!id) {
+      id = this.describe(stackName, logicalId);
+      this.read.set(key, id);
+    }
+    return id;
+  }
+
+  private async describe(stackName: string, logicalId: string): Promise<string | undefined> {
+    try {
+      const request = new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId });
+      const { StackResourceDetail: detail } = await this.cloudFormation.send(request);
+      return detail?.PhysicalResourceId && !GONE.includes(detail.ResourceStatus ?? '') ? detail.PhysicalResourceId : undefined;
+    } catch (err) {
+      // "Stack 'x' does not exist", "Resource x does not exist for stack y": not deployed yet.
+      if ((err as Error).name === 'ValidationError') {
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * `value` with every reference to a deployed resource of the stack replaced by its physical
+   * ID. `types` holds every resource of the template (logical ID to type); other tokens
+   * (parameters, imports, attributes other than the physical ID) are left as they are.
+   */
+  async resolve(value: unknown, stackName: string, types: Readonly<Record<string, string>>): Promise<unknown> {
+    if (value === null || typeof value !== 'object') {
+      return value;
+    }
+    if (Array.isArray(value)) {
+      return Promise.all(value.map((item) => this.resolve(item, stackName, types)));
+    }
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record);
+    const logicalId = keys.length === 1 ? referencedResource(keys[0], record[keys[0]], types) : undefined;
+    if (logicalId !== undefined) {
+      return await this.physicalId(stackName, logicalId) ?? value;
+    }
+    const entries = await Promise.all(keys.map(async (key) => [key, await this.resolve(record[key], stackName, types)] as const));
+    return Object.fromEntries(entries);
+  }
+}
+
+/** The logical ID a `Ref` or physical-ID `Fn::GetAtt` names, when it is a resource of the template. */
+function referencedResource(intrinsic: string, argument: unknown, types: Readonly<Record<string, string>>): string | undefined {
+  if (intrinsic === 'Ref') {
+    return typeof argument === 'string' && types[argument] !== undefined ? argument : undefined;
+  }
+  if (intrinsic === 'Fn::GetAtt') {
+    const [logicalId, attribute] = Array.isArray(argument) ? argument : typeof argument === 'string' ? argument.split('.') : [];
+    const type = typeof logicalId === 'string' ? types[logicalId] : undefined;
+    return type !== undefined && PHYSICAL_ID_ATTRIBUTES[type]?.includes(attribute as string) ? logicalId as string : undefined;
+  }
+  return undefined;
+}

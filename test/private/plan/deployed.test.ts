@@ -1,0 +1,61 @@
+/** References to a deployed stack's own resources, read with DescribeStackResource. */
+import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DeployedResources } from '../../../src/private/plan/deployed';
+
+const cfn = mockClient(CloudFormationClient);
+const TYPES = { Detector: 'AWS::GuardDuty::Detector', Graph: 'AWS::Detective::Graph', Fn: 'AWS::Lambda::Function' };
+
+beforeEach(() => {
+  cfn.reset();
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Members', LogicalResourceId: 'Detector' })
+    .resolves({ StackResourceDetail: { LogicalResourceId: 'Detector', PhysicalResourceId: 'd1', ResourceStatus: 'UPDATE_COMPLETE', ResourceType: TYPES.Detector, LastUpdatedTimestamp: new Date() } });
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Members', LogicalResourceId: 'Graph' })
+    .resolves({ StackResourceDetail: { LogicalResourceId: 'Graph', PhysicalResourceId: 'arn:aws:detective:us-east-1:999999999999:graph:g1', ResourceStatus: 'CREATE_COMPLETE', ResourceType: TYPES.Graph, LastUpdatedTimestamp: new Date() } });
+});
+
+test('Ref and the physical-ID attributes (both Fn::GetAtt forms) become the deployed IDs, read once each; other tokens stay', async () => {
+  const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
+  const resolved = await deployed.resolve({
+    DetectorId: { Ref: 'Detector' },
+    Again: { 'Fn::GetAtt': ['Detector', 'Id'] },
+    Dotted: { 'Fn::GetAtt': 'Detector.Id' },
+    GraphArn: [{ 'Fn::GetAtt': ['Graph', 'Arn'] }],
+    ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+    Parameter: { Ref: 'SomeParameter' },
+    Pseudo: { Ref: 'AWS::Region' },
+    Other: { 'Fn::GetAtt': ['Detector', 'CreatedAt'] },
+    Members: ['111111111111:a@example.com'],
+    Count: 3,
+  }, 'Members', TYPES);
+  expect(resolved).toEqual({
+    DetectorId: 'd1',
+    Again: 'd1',
+    Dotted: 'd1',
+    GraphArn: ['arn:aws:detective:us-east-1:999999999999:graph:g1'],
+    ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] },
+    Parameter: { Ref: 'SomeParameter' },
+    Pseudo: { Ref: 'AWS::Region' },
+    Other: { 'Fn::GetAtt': ['Detector', 'CreatedAt'] },
+    Members: ['111111111111:a@example.com'],
+    Count: 3,
+  });
+  expect(cfn.commandCalls(DescribeStackResourceCommand).map((c) => c.args[0].input.LogicalResourceId).sort()).toEqual(['Detector', 'Graph']);
+});
+
+test('a stack or resource not deployed (ValidationError), or a resource without a physical resource, stays a token', async () => {
+  cfn.on(DescribeStackResourceCommand, { StackName: 'New' })
+    .rejects(Object.assign(new Error('Stack \'New\' does not exist'), { name: 'ValidationError' }));
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Failed' })
+    .resolves({ StackResourceDetail: { LogicalResourceId: 'Detector', PhysicalResourceId: 'd2', ResourceStatus: 'CREATE_FAILED', ResourceType: TYPES.Detector, LastUpdatedTimestamp: new Date() } });
+  const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
+  expect(await deployed.resolve({ DetectorId: { Ref: 'Detector' } }, 'New', TYPES)).toEqual({ DetectorId: { Ref: 'Detector' } });
+  expect(await deployed.physicalId('Failed', 'Detector')).toBeUndefined();
+});
+
+test('any other error (missing permission) is the plan\'s error, not a token', async () => {
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Locked' })
+    .rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStackResource'), { name: 'AccessDenied' }));
+  const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
+  await expect(deployed.resolve({ DetectorId: { Ref: 'Detector' } }, 'Locked', TYPES)).rejects.toThrow(/not authorized to perform: cloudformation:DescribeStackResource/);
+});
