@@ -80,8 +80,9 @@ export interface EventState {
   /** The target of a Delete whose physical ID is not one (a cancelled create's): from the properties. */
   readonly target?: string;
   /**
-   * Whether CloudFormation sent the event while rolling the stack back. Told at onEvent: a
-   * forward Update that finds the stack rolling back later was cancelled, it is not the rollback.
+   * Whether CloudFormation sent the event while rolling the stack back. Told at onEvent for an
+   * Update or Delete: a forward Update that finds the stack rolling back later was cancelled, it
+   * is not the rollback. Unset for a Create, which CloudFormation sends only going forward.
    */
   readonly rollback?: boolean;
   /**
@@ -131,7 +132,7 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
     // isComplete reads the stack beside the lock: no stack read on the create's critical path.
     const target = await settings.service.resolveTarget(props(event), ctx.clients);
     ctx.log.info('target', { target, replacement: false });
-    return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, rollback: false, replacement: false } };
+    return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, replacement: false } };
   }
   // Read beside the target, not before it: onEvent is on every event's critical path.
   const stackState = new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId);

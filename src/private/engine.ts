@@ -109,25 +109,26 @@ async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** At most `limit` holders at once, served in the order they asked. */
-class Slots {
+/** At most `limit` holders at once, served in the order they asked, the urgent ones first. */
+export class Slots {
   private free: number;
+  private readonly urgent: (() => void)[] = [];
   private readonly waiting: (() => void)[] = [];
 
   constructor(limit: number) {
     this.free = limit;
   }
 
-  async acquire(): Promise<void> {
+  async acquire(urgent = false): Promise<void> {
     if (this.free > 0) {
       this.free--;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve) => (urgent ? this.urgent : this.waiting).push(resolve));
   }
 
   release(): void {
-    const next = this.waiting.shift();
+    const next = this.urgent.shift() ?? this.waiting.shift();
     if (next) {
       next();
     } else {
@@ -220,7 +221,9 @@ class Run {
     /** Filled with the members read while checking, so callers need not read them again. */
     seen?: Map<string, LiveMember>,
   ): Promise<Set<string>> {
-    await this.callSlots.acquire();
+    // A created batch's invitation goes ahead of batches not created yet: at the deadline, as
+    // few accounts as possible are left created but not invited.
+    await this.callSlots.acquire(operation === 'InviteMembers');
     if (this.outOfTime()) {
       this.callSlots.release();
       // Not a failure: the next invocation continues from live state.

@@ -1,5 +1,5 @@
 import { accountIds } from './fakes';
-import { chunk, CreateResult, execute, MemberApi, readAccounts, readCosts, UnprocessedAccount } from '../../src/private/engine';
+import { chunk, CreateResult, execute, MemberApi, readAccounts, readCosts, Slots, UnprocessedAccount } from '../../src/private/engine';
 import { Logger } from '../../src/private/logger';
 import { LiveMember, planMembers } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
@@ -93,6 +93,60 @@ test('a create\'s read-backs cost no round trips of their own: 20 batches at 10 
   ]);
 });
 
+/** Holds every call until `answerRound` is called; each round answers every call sent so far. */
+function holdCalls(api: SlowApi) {
+  const held: { operation: string; answer: () => void }[] = [];
+  api.wait = (operation) => new Promise<void>((answer) => held.push({ operation, answer }));
+  return async (): Promise<string[]> => {
+    await new Promise((resolve) => setImmediate(resolve));
+    const round = held.splice(0);
+    round.forEach((call) => call.answer());
+    return round.map((call) => call.operation);
+  };
+}
+
+test('a call that waited for a slot past the deadline is not sent; at one slot a batch is created, read back and invited in turn', async () => {
+  const api = new SlowApi();
+  const answerRound = holdCalls(api);
+  const desired = accountIds(150).map((accountId) => ({ accountId, email: 'a@example.com' }));
+  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
+  const options = { invite: true, removal: 'DELETE' as const, failOnUnprocessed: true, log: quiet, concurrency: 1 };
+
+  // One slot: batch 1's create goes out, batches 2 and 3 wait; the deadline passes meanwhile.
+  const deadline = Date.now() + 20;
+  let lateDone = false;
+  const late = execute(api, plan, new Map(), { ...options, deadline }).finally(() => { lateDone = true; });
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  const sent: string[] = [];
+  for (let i = 0; i < 20 && !lateDone; i++) sent.push(...await answerRound());
+  const result = await late;
+  // Only batch 1's create and its read-back: batches 2 and 3, and the invitation, waited past the deadline.
+  expect(sent).toEqual(['CreateMembers', 'GetMembers']);
+  expect(result.complete).toBe(false);
+  expect([...api.members.values()].map((m) => m.status)).toEqual(Array(50).fill('Created'));
+
+  // Without a deadline: create 1, read 1, then invite 1 before creates 2 and 3.
+  const fresh = new SlowApi();
+  const next = holdCalls(fresh);
+  let finished = false;
+  const run = execute(fresh, plan, new Map(), options).finally(() => { finished = true; });
+  const rounds: string[][] = [];
+  for (let i = 0; i < 20 && !finished; i++) {
+    const round = await next();
+    if (round.length > 0) rounds.push(round);
+  }
+  await run;
+  expect(rounds.map((round) => [...round].sort())).toEqual([
+    ['CreateMembers'],
+    ['CreateMembers', 'GetMembers'],
+    ['GetMembers', 'InviteMembers'],
+    ['InviteMembers'],
+    ['CreateMembers'],
+    ['GetMembers'],
+    ['InviteMembers'],
+  ]);
+});
+
 test('past the deadline no new batch starts: the execution is incomplete, not failed', async () => {
   const api = new SlowApi();
   const desired = accountIds(500).map((accountId) => ({ accountId, email: 'a@example.com' }));
@@ -139,4 +193,26 @@ test('a service that keeps disassociated members\' records: a refused DeleteMemb
     invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet,
   });
   expect(strict.problems.map((p) => p.operation)).toEqual(['DeleteMembers', 'DeleteMembers']);
+});
+
+test('slots: at most the limit are held; a release serves urgent waiters first, each kind in the order it asked', async () => {
+  const slots = new Slots(1);
+  const served: string[] = [];
+  await slots.acquire();
+  const waiters = [
+    slots.acquire().then(() => served.push('create 2')),
+    slots.acquire(true).then(() => served.push('invite 1')),
+    slots.acquire().then(() => served.push('create 3')),
+    slots.acquire(true).then(() => served.push('invite 2')),
+  ];
+  for (let i = 0; i < 4; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(served).toHaveLength(i);
+    slots.release();
+  }
+  await Promise.all(waiters);
+  expect(served).toEqual(['invite 1', 'invite 2', 'create 2', 'create 3']);
+  // The last holder's release frees the slot: the next acquire is served at once.
+  slots.release();
+  await expect(Promise.race([slots.acquire().then(() => 'served'), new Promise((resolve) => setImmediate(() => resolve('waiting')))])).resolves.toBe('served');
 });

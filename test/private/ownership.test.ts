@@ -233,9 +233,12 @@ test('a long create continues across invocations and records what it created, so
   const [adopted] = accountIds(1, 300000000000);
   gd.add(adopted, 'Enabled');
   const ids = [adopted, ...accountIds(300)];
-  const context = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
+  const remaining = jest.fn(() => TIME_RESERVE_MS - 1);
+  const context = { ...lambdaContext, getRemainingTimeInMillis: remaining };
   await handleEvent(cfnEvent('Create', props(ids), { stackId }), context, testClients(endpoint));
   expect(Object.keys(gd.state())).toHaveLength(301);
+  // One call per invocation: onEvent, then 6 creates and 6 invitations (the adopted member is kept).
+  expect(remaining).toHaveBeenCalledTimes(1 + 12);
   endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
   await handleEvent(cfnEvent('Delete', props(ids), { physicalId: DETECTOR, stackId }), context, testClients(endpoint));
   expect(gd.state()).toEqual({ [adopted]: 'Enabled' });

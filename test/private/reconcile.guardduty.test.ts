@@ -213,11 +213,14 @@ describe('create', () => {
     expect(gd.calls).toEqual([]);
   });
 
-  test('work that does not fit one invocation continues in the next: 1,000 accounts with room for one batch each', async () => {
+  test('work that does not fit one invocation continues in the next: 1,000 accounts with room for one call each', async () => {
     const ids = accountIds(1000);
-    // Each invocation has nothing left past the reserve: it sends one batch and hands over.
-    const context = { ...lambdaContext, getRemainingTimeInMillis: () => TIME_RESERVE_MS - 1 };
+    // Each invocation starts past its deadline: it sends one call and hands over.
+    const remaining = jest.fn(() => TIME_RESERVE_MS - 1);
+    const context = { ...lambdaContext, getRemainingTimeInMillis: remaining };
     const response = await handleEvent(cfnEvent('Create', props(ids)), context, testClients(endpoint));
+    // Read once per invocation: onEvent, then one isComplete per call (20 creates, 20 invitations).
+    expect(remaining).toHaveBeenCalledTimes(1 + 40);
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
     expect(response.Data).toMatchObject({ Created: 1000, Invited: 1000, Unprocessed: 0 });
     // Each account was created and invited exactly once, across many invocations.

@@ -12,8 +12,11 @@ const PHYSICAL_ID_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   'AWS::Detective::Graph': ['Arn'],
 };
 
-/** Resource states without a physical resource behind them. */
-const GONE = ['CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE'];
+/**
+ * Resource states in which the stack holds a live physical resource. Any other (a failed
+ * create, a delete, a skipped or rolled-back import) means the next deployment makes a new one.
+ */
+const LIVE = /^(CREATE_COMPLETE|IMPORT_COMPLETE|UPDATE_.*|ROLLBACK_COMPLETE|DELETE_FAILED)$/;
 
 /** The physical IDs of deployed resources, read once per stack and logical ID. */
 export class DeployedResources {
@@ -21,29 +24,41 @@ export class DeployedResources {
 
   constructor(private readonly cloudFormation: CloudFormationClient) {}
 
-  /** The physical ID of `logicalId` in the deployed stack; undefined when the stack or the resource is not deployed. */
-  physicalId(stackName: string, logicalId: string): Promise<string | undefined> {
-    const key = `${stackName}/${logicalId}`;
+  /**
+   * The physical ID of `logicalId` in the deployed stack; undefined when the stack or the
+   * resource is not deployed, or is deployed as another type than the template's.
+   */
+  physicalId(stackName: string, logicalId: string, type: string): Promise<string | undefined> {
+    const key = `${stackName}/${logicalId}/${type}`;
     let id = this.read.get(key);
     if (!id) {
-      id = this.describe(stackName, logicalId);
+      id = this.describe(stackName, logicalId, type);
       this.read.set(key, id);
     }
     return id;
   }
 
-  private async describe(stackName: string, logicalId: string): Promise<string | undefined> {
+  private async describe(stackName: string, logicalId: string, type: string): Promise<string | undefined> {
     try {
       const request = new DescribeStackResourceCommand({ StackName: stackName, LogicalResourceId: logicalId });
       const { StackResourceDetail: detail } = await this.cloudFormation.send(request);
-      return detail?.PhysicalResourceId && !GONE.includes(detail.ResourceStatus ?? '') ? detail.PhysicalResourceId : undefined;
+      const live = detail?.PhysicalResourceId !== undefined && LIVE.test(detail.ResourceStatus ?? '') && detail.ResourceType === type;
+      return live ? detail!.PhysicalResourceId : undefined;
     } catch (err) {
       // "Stack 'x' does not exist", "Resource x does not exist for stack y": not deployed yet.
-      if ((err as Error).name === 'ValidationError') {
+      // Any other answer (a denied permission, a malformed name) is the plan's error.
+      if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
         return undefined;
       }
       throw err;
     }
+  }
+
+  /** A member resource's properties with its references resolved; its ServiceToken (the provider's, never the target) is not read. */
+  async resolveDeclaration<T extends object>(properties: T, stackName: string, types: Readonly<Record<string, string>>): Promise<T> {
+    const { ServiceToken: serviceToken, ...declared } = properties as T & { ServiceToken?: unknown };
+    const resolved = await this.resolve(declared, stackName, types) as T;
+    return serviceToken === undefined ? resolved : { ...resolved, ServiceToken: serviceToken };
   }
 
   /**
@@ -62,7 +77,7 @@ export class DeployedResources {
     const keys = Object.keys(record);
     const logicalId = keys.length === 1 ? referencedResource(keys[0], record[keys[0]], types) : undefined;
     if (logicalId !== undefined) {
-      return await this.physicalId(stackName, logicalId) ?? value;
+      return await this.physicalId(stackName, logicalId, types[logicalId]) ?? value;
     }
     const entries = await Promise.all(keys.map(async (key) => [key, await this.resolve(record[key], stackName, types)] as const));
     return Object.fromEntries(entries);

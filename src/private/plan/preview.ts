@@ -106,8 +106,7 @@ export async function previewResources(resources: readonly DeclaredResource[], c
   const groups = new Map<string, { reader: MemberReader; target?: string; deferred?: string; resources: ReadResource[] }>();
   for (const synthesized of resources) {
     // A detector or graph the stack creates itself: its deployed ID, once it is deployed.
-    const types = synthesized.stackResourceTypes ?? {};
-    const properties = await deployed.resolve(synthesized.properties, synthesized.stackName, types) as ReconcileProperties;
+    const properties = await deployed.resolveDeclaration(synthesized.properties, synthesized.stackName, synthesized.stackResourceTypes ?? {});
     const resource = { ...synthesized, properties };
     const settings = readSettings(resource.properties, ctx.adminAccount, true, ctx.readers);
     const reader = settings.service;

@@ -1,5 +1,5 @@
 /** References to a deployed stack's own resources, read with DescribeStackResource. */
-import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourceCommand, DescribeStackResourceCommandOutput, ResourceStatus } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DeployedResources } from '../../../src/private/plan/deployed';
 
@@ -43,14 +43,29 @@ test('Ref and the physical-ID attributes (both Fn::GetAtt forms) become the depl
   expect(cfn.commandCalls(DescribeStackResourceCommand).map((c) => c.args[0].input.LogicalResourceId).sort()).toEqual(['Detector', 'Graph']);
 });
 
-test('a stack or resource not deployed (ValidationError), or a resource without a physical resource, stays a token', async () => {
+test('a stack or resource not deployed, one without a live resource, or one of another type, stays a token', async () => {
   cfn.on(DescribeStackResourceCommand, { StackName: 'New' })
     .rejects(Object.assign(new Error('Stack \'New\' does not exist'), { name: 'ValidationError' }));
-  cfn.on(DescribeStackResourceCommand, { StackName: 'Failed' })
-    .resolves({ StackResourceDetail: { LogicalResourceId: 'Detector', PhysicalResourceId: 'd2', ResourceStatus: 'CREATE_FAILED', ResourceType: TYPES.Detector, LastUpdatedTimestamp: new Date() } });
+  const detail = (status: string, type = TYPES.Detector): DescribeStackResourceCommandOutput =>
+    ({ $metadata: {}, StackResourceDetail: { LogicalResourceId: 'Detector', PhysicalResourceId: 'd2', ResourceStatus: status as ResourceStatus, ResourceType: type, LastUpdatedTimestamp: new Date() } });
+  for (const status of ['CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_SKIPPED', 'IMPORT_ROLLBACK_COMPLETE']) {
+    cfn.on(DescribeStackResourceCommand, { StackName: status }).resolves(detail(status));
+  }
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Retyped' }).resolves(detail('CREATE_COMPLETE', 'AWS::SSM::Parameter'));
+  cfn.on(DescribeStackResourceCommand, { StackName: 'Updated' }).resolves(detail('UPDATE_ROLLBACK_COMPLETE'));
   const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
   expect(await deployed.resolve({ DetectorId: { Ref: 'Detector' } }, 'New', TYPES)).toEqual({ DetectorId: { Ref: 'Detector' } });
-  expect(await deployed.physicalId('Failed', 'Detector')).toBeUndefined();
+  for (const stack of ['CREATE_FAILED', 'DELETE_IN_PROGRESS', 'DELETE_COMPLETE', 'DELETE_SKIPPED', 'IMPORT_ROLLBACK_COMPLETE', 'Retyped']) {
+    expect(await deployed.physicalId(stack, 'Detector', TYPES.Detector)).toBeUndefined();
+  }
+  expect(await deployed.physicalId('Updated', 'Detector', TYPES.Detector)).toBe('d2');
+});
+
+test('a ValidationError that is not "does not exist" is the plan\'s error', async () => {
+  cfn.on(DescribeStackResourceCommand, { StackName: 'bad name' })
+    .rejects(Object.assign(new Error('1 validation error detected: Value \'bad name\' at \'stackName\' failed to satisfy constraint'), { name: 'ValidationError' }));
+  const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
+  await expect(deployed.physicalId('bad name', 'Detector', TYPES.Detector)).rejects.toThrow(/failed to satisfy constraint/);
 });
 
 test('any other error (missing permission) is the plan\'s error, not a token', async () => {
@@ -58,4 +73,12 @@ test('any other error (missing permission) is the plan\'s error, not a token', a
     .rejects(Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStackResource'), { name: 'AccessDenied' }));
   const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
   await expect(deployed.resolve({ DetectorId: { Ref: 'Detector' } }, 'Locked', TYPES)).rejects.toThrow(/not authorized to perform: cloudformation:DescribeStackResource/);
+});
+
+test('a member resource\'s ServiceToken is left as it is, unread, whatever it refers to', async () => {
+  const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
+  const properties = { ServiceToken: { Ref: 'Detector' }, DetectorId: { 'Fn::GetAtt': ['Detector', 'Id'] } };
+  expect(await deployed.resolveDeclaration(properties, 'Members', TYPES)).toEqual({ ServiceToken: { Ref: 'Detector' }, DetectorId: 'd1' });
+  expect(await deployed.resolveDeclaration({ DetectorId: 'given' }, 'Members', TYPES)).toEqual({ DetectorId: 'given' });
+  expect(cfn.commandCalls(DescribeStackResourceCommand)).toHaveLength(1);
 });
