@@ -127,18 +127,15 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
   const settings = readSettings(props(event), ctx.adminAccount, event.RequestType !== 'Delete', MEMBER_SERVICES);
   const startedAt = Date.now();
   const runId = randomUUID();
-  if (event.RequestType === 'Create') {
-    // CloudFormation sends Create only going forward (a rollback deletes what it created), and
-    // isComplete reads the stack beside the lock: no stack read on the create's critical path.
-    const target = await settings.service.resolveTarget(props(event), ctx.clients);
-    ctx.log.info('target', { target, replacement: false });
-    return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, replacement: false } };
-  }
-  // Read beside the target, not before it: onEvent is on every event's critical path.
-  const stackState = new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId);
-  stackState.catch(() => undefined);
+  // Read beside the target, not before it: onEvent is on every event's critical path. Not for a
+  // Create: CloudFormation sends it only going forward (a rollback deletes what it created), and
+  // isComplete reads the stack beside the lock.
+  const readRollback = event.RequestType === 'Create'
+    ? Promise.resolve(undefined)
+    : new Stacks(ctx.clients(CloudFormationClient)).state(event.StackId).then(isRollingBack);
+  readRollback.catch(() => undefined);
   if (event.RequestType === 'Delete') {
-    const rollback = isRollingBack(await stackState);
+    const rollback = await readRollback;
     if (settings.service.isTarget(event.PhysicalResourceId)) {
       return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback } };
     }
@@ -152,8 +149,7 @@ export async function startEvent(event: Event, ctx: EventContext): Promise<Start
     ctx.log.info('delete of a resource CloudFormation knows by a made-up physical ID', { physicalId: event.PhysicalResourceId, target });
     return { PhysicalResourceId: event.PhysicalResourceId, CdkSecurityMembers: { startedAt, runId, rollback, target, skip: target === undefined } };
   }
-  const [target, state] = await Promise.all([settings.service.resolveTarget(props(event), ctx.clients), stackState]);
-  const rollback = isRollingBack(state);
+  const [target, rollback] = await Promise.all([settings.service.resolveTarget(props(event), ctx.clients), readRollback]);
   const replacement = event.RequestType === 'Update' && event.PhysicalResourceId !== target;
   ctx.log.info('target', { target, replacement });
   return { PhysicalResourceId: target, CdkSecurityMembers: { startedAt, runId, rollback, replacement } };

@@ -5,6 +5,7 @@
  * invocation continues from live state). Reads live state the cheaper way. Service-neutral and
  * SDK-free.
  */
+import { forEachBounded } from './bounded';
 import { Logger } from './logger';
 import { AccountProblem, LiveMember, MemberStatusModel, Plan, Removals, RemovalMode } from './planner';
 import { MemberDeclaration } from './properties';
@@ -96,17 +97,6 @@ export function chunk<T>(items: readonly T[], size = MAX_ACCOUNTS_PER_CALL): T[]
     batches.push(items.slice(i, i + size));
   }
   return batches;
-}
-
-async function forEachBounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** At most `limit` holders at once, served in the order they asked, the urgent ones first. */

@@ -66,24 +66,33 @@ test.each([1, 3, 5])('no more than %i mutating calls are in flight at once; the 
   expect(api.peak).toBeLessThanOrEqual(2 * concurrency);
 });
 
-test('a create\'s read-backs cost no round trips of their own: 20 batches at 10 slots take 4 rounds of calls, not 6', async () => {
-  const api = new SlowApi();
-  const desired = accountIds(1000).map((accountId) => ({ accountId, email: 'a@example.com' }));
-  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
-  // Calls are held until everything that can be sent is: each release answers one round.
+/**
+ * Runs `work` with every call of `api` held, answering them a round at a time: each round is
+ * every call sent since the last (after `beforeAnswering`, for the first). Answers the rounds'
+ * operations and the work's result.
+ */
+async function inRounds<T>(api: SlowApi, work: () => Promise<T>, beforeAnswering?: () => Promise<unknown>):
+Promise<{ rounds: string[][]; result: T }> {
   const held: { operation: string; answer: () => void }[] = [];
   api.wait = (operation) => new Promise<void>((answer) => held.push({ operation, answer }));
   let finished = false;
-  const running = execute(api, plan, new Map(), { invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet, concurrency: 10 })
-    .finally(() => { finished = true; });
+  const running = work().finally(() => { finished = true; });
   const rounds: string[][] = [];
   for (let i = 0; i < 20 && !finished; i++) {
     await new Promise((resolve) => setImmediate(resolve));
+    if (i === 0) await beforeAnswering?.();
     const round = held.splice(0);
     if (round.length > 0) rounds.push(round.map((call) => call.operation));
     round.forEach((call) => call.answer());
   }
-  await running;
+  return { rounds, result: await running };
+}
+
+test('a create\'s read-backs cost no round trips of their own: 20 batches at 10 slots take 4 rounds of calls, not 6', async () => {
+  const api = new SlowApi();
+  const desired = accountIds(1000).map((accountId) => ({ accountId, email: 'a@example.com' }));
+  const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
+  const { rounds } = await inRounds(api, () => execute(api, plan, new Map(), { invite: true, removal: 'DELETE', failOnUnprocessed: true, log: quiet, concurrency: 10 }));
   const count = (round: string[], op: string) => round.filter((o) => o === op).length;
   expect(rounds.map((r) => ['CreateMembers', 'GetMembers', 'InviteMembers'].map((op) => count(r, op)))).toEqual([
     [10, 0, 0],
@@ -93,49 +102,24 @@ test('a create\'s read-backs cost no round trips of their own: 20 batches at 10 
   ]);
 });
 
-/** Holds every call until `answerRound` is called; each round answers every call sent so far. */
-function holdCalls(api: SlowApi) {
-  const held: { operation: string; answer: () => void }[] = [];
-  api.wait = (operation) => new Promise<void>((answer) => held.push({ operation, answer }));
-  return async (): Promise<string[]> => {
-    await new Promise((resolve) => setImmediate(resolve));
-    const round = held.splice(0);
-    round.forEach((call) => call.answer());
-    return round.map((call) => call.operation);
-  };
-}
-
 test('a call that waited for a slot past the deadline is not sent; at one slot a batch is created, read back and invited in turn', async () => {
   const api = new SlowApi();
-  const answerRound = holdCalls(api);
   const desired = accountIds(150).map((accountId) => ({ accountId, email: 'a@example.com' }));
   const plan = planMembers({ statuses: api.statuses, desired, previous: [], live: [], invite: true, removal: 'DELETE' });
   const options = { invite: true, removal: 'DELETE' as const, failOnUnprocessed: true, log: quiet, concurrency: 1 };
 
   // One slot: batch 1's create goes out, batches 2 and 3 wait; the deadline passes meanwhile.
   const deadline = Date.now() + 20;
-  let lateDone = false;
-  const late = execute(api, plan, new Map(), { ...options, deadline }).finally(() => { lateDone = true; });
-  await new Promise((resolve) => setTimeout(resolve, 30));
-  const sent: string[] = [];
-  for (let i = 0; i < 20 && !lateDone; i++) sent.push(...await answerRound());
-  const result = await late;
+  const pastDeadline = () => new Promise((resolve) => setTimeout(resolve, 30));
+  const late = await inRounds(api, () => execute(api, plan, new Map(), { ...options, deadline }), pastDeadline);
   // Only batch 1's create and its read-back: batches 2 and 3, and the invitation, waited past the deadline.
-  expect(sent).toEqual(['CreateMembers', 'GetMembers']);
-  expect(result.complete).toBe(false);
+  expect(late.rounds.flat()).toEqual(['CreateMembers', 'GetMembers']);
+  expect(late.result.complete).toBe(false);
   expect([...api.members.values()].map((m) => m.status)).toEqual(Array(50).fill('Created'));
 
   // Without a deadline: create 1, read 1, then invite 1 before creates 2 and 3.
   const fresh = new SlowApi();
-  const next = holdCalls(fresh);
-  let finished = false;
-  const run = execute(fresh, plan, new Map(), options).finally(() => { finished = true; });
-  const rounds: string[][] = [];
-  for (let i = 0; i < 20 && !finished; i++) {
-    const round = await next();
-    if (round.length > 0) rounds.push(round);
-  }
-  await run;
+  const { rounds } = await inRounds(fresh, () => execute(fresh, plan, new Map(), options));
   expect(rounds.map((round) => [...round].sort())).toEqual([
     ['CreateMembers'],
     ['CreateMembers', 'GetMembers'],

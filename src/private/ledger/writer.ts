@@ -5,24 +5,15 @@
  */
 import { DeleteParametersCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { PAGE, ParameterReader, ParameterWrite } from './store';
+import { forEachBounded } from '../bounded';
 
 /** PutParameter calls in flight at once: Parameter Store throttles writes early. */
 const WRITE_CONCURRENCY = 4;
 
-async function bounded<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      await fn(items[next++]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** The ledger's storage for the handler: reads, and the writes a reconcile makes. */
 export class ParameterStore extends ParameterReader {
   async put(writes: readonly ParameterWrite[]): Promise<void> {
-    await bounded(writes, WRITE_CONCURRENCY, async (w) => {
+    await forEachBounded(writes, WRITE_CONCURRENCY, async (w) => {
       await this.ssm.send(new PutParameterCommand({
         Name: w.name,
         Value: w.value,
@@ -40,7 +31,7 @@ export class ParameterStore extends ParameterReader {
       batches.push(names.slice(i, i + PAGE));
     }
     // Names already gone come back in InvalidParameters: nothing to do for them.
-    await bounded(batches, WRITE_CONCURRENCY, async (batch) => {
+    await forEachBounded(batches, WRITE_CONCURRENCY, async (batch) => {
       await this.ssm.send(new DeleteParametersCommand({ Names: batch }));
     });
   }

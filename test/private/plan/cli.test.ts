@@ -68,6 +68,12 @@ const guardDutyOf = (members: MemberAccount[]) => (stack: Stack) => {
   new GuardDutyMembers(stack, 'GuardDuty', { detectorId: endpoint.model.detectorId, members });
 };
 
+/** GuardDuty members naming the stack's own CfnDetector `Detector` by `reference` (its Ref or an attribute). */
+const ownDetectorOf = (reference: (detector: guardduty.CfnDetector) => string, members: MemberAccount[]) => (stack: Stack) => {
+  const detector = new guardduty.CfnDetector(stack, 'Detector', { enable: true });
+  new GuardDutyMembers(stack, 'GuardDuty', { detectorId: reference(detector), members });
+};
+
 /** The member accounts accept their invitations. */
 function accept(members: MemberAccount[]) {
   for (const { accountId } of members) endpoint.model.guardDuty.get(accountId)!.status = 'Enabled';
@@ -151,10 +157,7 @@ test('a compressed declaration, a discovered detector and graph, the hub, and a 
 });
 
 test('a target that is a reference to a resource not deployed yet is reported as resolved at deploy time, not an error', async () => {
-  const { dir } = synth((stack) => {
-    const detector = new guardduty.CfnDetector(stack, 'Detector', { enable: true });
-    new GuardDutyMembers(stack, 'GuardDuty', { detectorId: detector.ref, members: accounts.slice(0, 2) });
-  });
+  const { dir } = synth(ownDetectorOf((detector) => detector.ref, accounts.slice(0, 2)));
   const result = await plan('--app', dir, '--json');
   expect(result.code).toBe(EXIT_UNCHANGED);
   expect(result.json.targets).toEqual([expect.objectContaining({ service: 'GuardDuty', deferred: expect.stringMatching(/Ref .*Detector.* is resolved at deploy time/) })]);
@@ -169,10 +172,7 @@ test('a target that is a reference to a deployed resource of the stack is read f
   await stack.deploy(synth(guardDutyOf(accounts.slice(0, 2))).template);
   endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', detectorId);
   for (const reference of ['ref', 'attrId'] as const) {
-    const { dir } = synth((s) => {
-      const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
-      new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector[reference], members: accounts.slice(0, 3) });
-    });
+    const { dir } = synth(ownDetectorOf((detector) => detector[reference], accounts.slice(0, 3)));
     const result = await plan('--app', dir, '--json');
     expect(result.code).toBe(EXIT_CHANGES);
     expect(result.json.targets).toEqual([expect.objectContaining({ service: 'GuardDuty', target: detectorId })]);
@@ -182,10 +182,7 @@ test('a target that is a reference to a deployed resource of the stack is read f
   // One read per reference and plan run; a detector being deleted is not there any more.
   expect(endpoint.countFor('CloudFormation', 'DescribeStackResource', 'ok')).toBe(2);
   endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', detectorId, 'DELETE_IN_PROGRESS');
-  const { dir } = synth((s) => {
-    const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
-    new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector.attrId, members: accounts.slice(0, 3) });
-  });
+  const { dir } = synth(ownDetectorOf((detector) => detector.attrId, accounts.slice(0, 3)));
   const gone = await plan('--app', dir, '--json');
   expect(gone.code).toBe(EXIT_UNCHANGED);
   expect(gone.json.targets[0].deferred).toMatch(/Fn::GetAtt \["Detector","Id"\] is resolved at deploy time/);
@@ -195,10 +192,7 @@ test('a reference to a resource attribute other than its physical ID stays a tok
   const stack = cfn.stack('Members');
   await stack.deploy(synth(guardDutyOf(accounts.slice(0, 1))).template);
   endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', endpoint.model.detectorId);
-  const { dir } = synth((s) => {
-    const detector = new guardduty.CfnDetector(s, 'Detector', { enable: true });
-    new GuardDutyMembers(s, 'GuardDuty', { detectorId: detector.getAtt('Unknown').toString(), members: accounts.slice(0, 1) });
-  });
+  const { dir } = synth(ownDetectorOf((detector) => detector.getAtt('Unknown').toString(), accounts.slice(0, 1)));
   const result = await plan('--app', dir, '--json');
   expect(result.json.targets[0].deferred).toMatch(/Fn::GetAtt \["Detector","Unknown"\] is resolved at deploy time/);
   expect(endpoint.count('DescribeStackResource')).toBe(0);

@@ -16,29 +16,29 @@ beforeEach(() => {
 
 test('Ref and the physical-ID attributes (both Fn::GetAtt forms) become the deployed IDs, read once each; other tokens stay', async () => {
   const deployed = new DeployedResources(new CloudFormationClient({ region: 'us-east-1' }));
-  const resolved = await deployed.resolve({
-    DetectorId: { Ref: 'Detector' },
-    Again: { 'Fn::GetAtt': ['Detector', 'Id'] },
-    Dotted: { 'Fn::GetAtt': 'Detector.Id' },
-    GraphArn: [{ 'Fn::GetAtt': ['Graph', 'Arn'] }],
+  // Left as they are: another resource type's attribute, a parameter, a pseudo parameter, an
+  // attribute that is not the physical ID, and plain values.
+  const untouched = {
     ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] },
     Parameter: { Ref: 'SomeParameter' },
     Pseudo: { Ref: 'AWS::Region' },
     Other: { 'Fn::GetAtt': ['Detector', 'CreatedAt'] },
     Members: ['111111111111:a@example.com'],
     Count: 3,
+  };
+  const resolved = await deployed.resolve({
+    DetectorId: { Ref: 'Detector' },
+    Again: { 'Fn::GetAtt': ['Detector', 'Id'] },
+    Dotted: { 'Fn::GetAtt': 'Detector.Id' },
+    GraphArn: [{ 'Fn::GetAtt': ['Graph', 'Arn'] }],
+    ...untouched,
   }, 'Members', TYPES);
   expect(resolved).toEqual({
     DetectorId: 'd1',
     Again: 'd1',
     Dotted: 'd1',
     GraphArn: ['arn:aws:detective:us-east-1:999999999999:graph:g1'],
-    ServiceToken: { 'Fn::GetAtt': ['Fn', 'Arn'] },
-    Parameter: { Ref: 'SomeParameter' },
-    Pseudo: { Ref: 'AWS::Region' },
-    Other: { 'Fn::GetAtt': ['Detector', 'CreatedAt'] },
-    Members: ['111111111111:a@example.com'],
-    Count: 3,
+    ...untouched,
   });
   expect(cfn.commandCalls(DescribeStackResourceCommand).map((c) => c.args[0].input.LogicalResourceId).sort()).toEqual(['Detector', 'Graph']);
 });
