@@ -21,6 +21,7 @@ import { credentialScopeService, hash, random, Reply, ServiceDefinition, Service
 
 export { GRAPH_ARN_PATTERN, MemberModel } from './member-model';
 export type { DisabledReason, Member, MemberService, StatusCase } from './member-model';
+export type { AutoEnableMembers, FeatureState, FeatureStates, FeatureStatus } from './guardduty-features';
 export { SsmModel } from './ssm-model';
 export type { ParameterTier, ParameterType, SsmParameter } from './ssm-model';
 export { CloudFormationModel } from './cloudformation-model';

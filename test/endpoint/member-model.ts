@@ -3,6 +3,7 @@
  * services' rules as they really behave (test code, never shipped). The routes that put it on
  * the wire are in member-services.ts.
  */
+import { GuardDutyPlans } from './guardduty-features';
 import { ADMINISTRATOR_ACCOUNT, ServiceError } from './wire';
 
 export const GRAPH_ARN_PATTERN = /^arn:aws[-\w]{0,10}?:detective:[-\w]{2,20}?:\d{12}?:graph:[abcdef\d]{32}?$/;
@@ -29,8 +30,8 @@ const UPDATED_AT = '2026-11-21T00:00:00.000Z';
 interface GuardDutyResult { accountId: string; result: string }
 interface SecurityHubResult { AccountId: string; ProcessingResult: string }
 
-/** One administrator's detector, behavior graph and hub, plus facts about other accounts. */
-export class MemberModel {
+/** One administrator's detector (its members' plans in GuardDutyPlans), behavior graph and hub, plus facts about other accounts. */
+export class MemberModel extends GuardDutyPlans {
   readonly detectorId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
   readonly graphArn = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
   readonly hubArn = 'arn:aws:securityhub:us-east-1:999999999999:hub/default';
@@ -44,8 +45,6 @@ export class MemberModel {
   readonly securityHub = new Map<string, Member>();
   /** Organization accounts: enabled at once, not invitable. */
   readonly organization = new Set<string>();
-  /** With auto-enable ALL, organization members cannot be disassociated or deleted (GuardDuty). */
-  autoEnableAll = false;
   /** Accounts bound to another administrator, with the service's reason. */
   readonly boundElsewhere = new Map<string, string>();
   /** Invitations actually sent, per `<service>:<account>` (an email each). */
@@ -92,6 +91,7 @@ export class MemberModel {
         unprocessed.push({ accountId, result: 'The request is rejected because the given account ID is already a member or associated member of the current account.' });
       } else {
         this.guardDuty.set(accountId, { accountId, email, status: this.organization.has(accountId) ? 'Enabled' : 'Created' });
+        if (this.organization.has(accountId)) this.gdJoined(accountId);
       }
     }
     return { unprocessedAccounts: unprocessed };

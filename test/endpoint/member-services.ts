@@ -2,6 +2,7 @@
  * GuardDuty (REST-JSON, camelCase), Detective and Security Hub (REST-JSON, PascalCase) on the
  * wire: paths, validation and error types as the service models define them, over MemberModel.
  */
+import { FeatureRequest, FeatureStatus, INVALID_INPUT } from './guardduty-features';
 import { GRAPH_ARN_PATTERN, MemberModel } from './member-model';
 import { checkEmail, checkIds, checkMaxResults, paginate, restJson, Route, ServiceDefinition, ServiceError, WireRequest } from './wire';
 
@@ -16,6 +17,68 @@ function route(operation: string, mutating: boolean, accounts: number | unknown[
   return Array.isArray(accounts)
     ? { operation, mutating, accounts: accounts.length, accountIds: accounts.map(idOf), run }
     : { operation, mutating, accounts, run };
+}
+
+const FEATURE_STATUSES: unknown[] = ['ENABLED', 'DISABLED'];
+/** Feature names are an enum that grows (AI_PROTECTION, ...): any name of the enum's form passes, to be stored. */
+const FEATURE_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+const invalidInput = () => new ServiceError(400, 'BadRequestException', INVALID_INPUT);
+const isObject = (value: unknown): value is Input => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A `{name, status}` of UpdateMemberDetectors, or GuardDuty's 400 for a value out of its model. */
+function nameAndStatus(item: unknown): { name: string; status: FeatureStatus } {
+  if (!isObject(item) || typeof item.name !== 'string' || !FEATURE_NAME.test(item.name) || !FEATURE_STATUSES.includes(item.status)) {
+    throw invalidInput();
+  }
+  return { name: item.name, status: item.status as FeatureStatus };
+}
+
+/** UpdateMemberDetectors' features, then what its deprecated dataSources say in features' terms. */
+function featureRequests(features: unknown, dataSources: unknown): FeatureRequest[] {
+  if ((features !== undefined && !Array.isArray(features)) || (dataSources !== undefined && !isObject(dataSources))) throw invalidInput();
+  const requests = (features ?? []).map((f: Input) => {
+    const configs = f?.additionalConfiguration ?? [];
+    if (!Array.isArray(configs)) throw invalidInput();
+    return { ...nameAndStatus(f), additionalConfiguration: configs.map(nameAndStatus) };
+  });
+  const source = (name: string, enable: unknown) => {
+    if (enable === undefined) return;
+    if (typeof enable !== 'boolean') throw invalidInput();
+    requests.push({ name, status: enable ? 'ENABLED' : 'DISABLED', additionalConfiguration: [] });
+  };
+  type DataSources = { s3Logs?: Input; kubernetes?: { auditLogs?: Input }; malwareProtection?: { scanEc2InstanceWithFindings?: Input } };
+  const ds = (dataSources ?? {}) as DataSources;
+  source('S3_DATA_EVENTS', ds.s3Logs?.enable);
+  source('EKS_AUDIT_LOGS', ds.kubernetes?.auditLogs?.enable);
+  source('EBS_MALWARE_PROTECTION', ds.malwareProtection?.scanEc2InstanceWithFindings?.ebsVolumes);
+  return requests;
+}
+
+/**
+ * GuardDuty's members' protection plans (`member/detector/get|update`) and organization
+ * configuration (`admin`), after the service's detector check.
+ */
+function guardDutyPlanRoute(model: MemberModel, checkDetector: () => void, sub: string, request: WireRequest): Route | undefined {
+  const { method, query: q, input: b } = request;
+  if (method === 'GET' && sub === 'admin') {
+    return route('DescribeOrganizationConfiguration', false, 0, () => {
+      checkDetector();
+      const max = checkMaxResults(q.get('maxResults') ?? undefined, 50, 400, 'BadRequestException');
+      const { features, ...configuration } = model.gdOrganizationConfiguration();
+      const invalidToken = () => new ServiceError(400, 'BadRequestException', 'The request is rejected because the input nextToken is invalid.');
+      const p = paginate(features, { max, token: q.get('nextToken'), invalidToken });
+      return { ...configuration, features: p.items, nextToken: p.next };
+    });
+  }
+  if (method !== 'POST') return undefined;
+  if (sub === 'get') {
+    return route('GetMemberDetectors', false, count(b.accountIds), () => (checkDetector(), model.gdGetDetectors(checkIds(b.accountIds, 'accountIds'))));
+  }
+  return sub === 'update' ? route('UpdateMemberDetectors', true, count(b.accountIds), () => {
+    checkDetector();
+    const ids = checkIds(b.accountIds, 'accountIds');
+    return model.gdUpdateDetectors(ids, featureRequests(b.features, b.dataSources));
+  }) : undefined;
 }
 
 export function guardDutyService(model: MemberModel): ServiceDefinition {
@@ -64,13 +127,16 @@ export function guardDutyService(model: MemberModel): ServiceDefinition {
     throttled: () => new ServiceError(429, 'TooManyRequestsException', 'Rate exceeded'),
     internalError: () => new ServiceError(500, 'InternalServerErrorException', 'Internal error'),
     unknownOperation: (method, path) => new ServiceError(404, 'UnknownOperationException', `no operation at ${method} ${path}`),
-    route: ({ method, path, query: q, input: b }: WireRequest) => {
+    route: (request: WireRequest) => {
+      const { method, path, query: q, input: b } = request;
       if (method === 'GET' && path === '/detector') {
         return route('ListDetectors', false, 0, () => {
           checkMaxResults(q.get('maxResults') ?? undefined, 50, 400, 'BadRequestException');
           return { detectorIds: model.detectorExists ? [model.detectorId] : [] };
         });
       }
+      const plans = path.match(/^\/detector\/([^/]+)\/(?:member\/detector\/(get|update)|admin)$/);
+      if (plans) return guardDutyPlanRoute(model, () => checkDetector(decodeURIComponent(plans[1])), plans[2] ?? 'admin', request);
       const m = path.match(/^\/detector\/([^/]+)(\/member(\/(get|invite|disassociate|delete))?)?$/);
       if (!m) return undefined;
       const detectorId = decodeURIComponent(m[1]);
