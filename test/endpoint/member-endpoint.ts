@@ -1,7 +1,7 @@
 /**
  * A local multi-service AWS endpoint (test code, never shipped): GuardDuty, Detective, Security
- * Hub, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and CloudWatch
- * PutMetricData, each in the wire protocol its SDK v3 client speaks, over stateful models, with
+ * Hub, Inspector, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and
+ * CloudWatch PutMetricData, each in the wire protocol its SDK v3 client speaks, over stateful models, with
  * seeded fault injection, per-service rate limits and a call log. Listens on 127.0.0.1 only.
  *
  * A request goes to the service of its SigV4 credential scope; without one, to the service
@@ -12,6 +12,8 @@ import { AddressInfo } from 'net';
 import { gunzipSync } from 'zlib';
 import { CloudFormationModel, cloudFormationService } from './cloudformation-model';
 import { CloudWatchModel, cloudWatchService } from './cloudwatch-model';
+import { InspectorModel } from './inspector-model';
+import { inspectorService } from './inspector-service';
 import { MemberModel } from './member-model';
 import { detectiveService, guardDutyService, securityHubService } from './member-services';
 import { OrganizationsModel, organizationsService } from './organizations-model';
@@ -29,6 +31,8 @@ export { OrganizationsModel } from './organizations-model';
 export type { AccountState, OrganizationAccount, OrganizationalUnit } from './organizations-model';
 export { CloudWatchModel } from './cloudwatch-model';
 export type { RecordedMetric } from './cloudwatch-model';
+export { InspectorModel } from './inspector-model';
+export type { EnableFailure, InspectorMember, InspectorScanType, InspectorStatus, SettleAfter } from './inspector-model';
 export type { ServiceName } from './wire';
 
 export interface Rate {
@@ -47,9 +51,9 @@ export interface Faults {
   /** Share of mutating calls applied whose connection is then dropped with no answer. */
   readonly lostRate?: number;
   /**
-   * A service-side rate limit of each member service (GuardDuty, Detective, Security Hub, one
-   * token bucket each): refilled at this many requests per second, holding one second's worth;
-   * a request finding it empty gets the service's throttling error.
+   * A service-side rate limit of each member service (GuardDuty, Detective, Security Hub,
+   * Inspector, one token bucket each): refilled at this many requests per second, holding
+   * one second's worth; a request finding it empty gets the service's throttling error.
    */
   readonly requestsPerSecond?: number;
   /**
@@ -73,6 +77,7 @@ export interface CallRecord {
 export interface Endpoint {
   readonly url: string;
   readonly model: MemberModel;
+  readonly inspector: InspectorModel;
   readonly ssm: SsmModel;
   readonly cloudFormation: CloudFormationModel;
   readonly organizations: OrganizationsModel;
@@ -91,7 +96,7 @@ export interface Endpoint {
   stop(): Promise<void>;
 }
 
-const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub'];
+const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub', 'Inspector2'];
 
 interface Bucket {
   tokens: number;
@@ -125,13 +130,16 @@ function requestBody(chunks: Buffer[], headers: http.IncomingHttpHeaders): Buffe
 export async function startEndpoint(options: { seed?: number; faults?: Faults } = {}): Promise<Endpoint> {
   const seed = options.seed ?? 1;
   const model = new MemberModel();
+  const inspector = new InspectorModel();
   const ssm = new SsmModel();
   const cloudFormation = new CloudFormationModel();
   const organizations = new OrganizationsModel(seed);
   const cloudWatch = new CloudWatchModel();
   const sts = new StsModel();
   const services: ServiceDefinition[] = [
-    guardDutyService(model), detectiveService(model), securityHubService(model),
+    // Inspector before Security Hub: both have paths under /members, and an unsigned request is
+    // told apart by the paths only Inspector has.
+    guardDutyService(model), detectiveService(model), inspectorService(inspector), securityHubService(model),
     // STS before CloudFormation: both speak AWS Query, and an unsigned request is told apart by its Action.
     ssmService(ssm), stsService(sts), cloudFormationService(cloudFormation), organizationsService(organizations), cloudWatchService(cloudWatch),
   ];
@@ -185,6 +193,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   const endpoint: Endpoint = {
     url: '',
     model,
+    inspector,
     ssm,
     cloudFormation,
     organizations,
