@@ -1,6 +1,6 @@
 /**
  * A local multi-service AWS endpoint (test code, never shipped): GuardDuty, Detective, Security
- * Hub, Inspector, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and
+ * Hub, Inspector, Macie, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and
  * CloudWatch PutMetricData, each in the wire protocol its SDK v3 client speaks, over stateful models, with
  * seeded fault injection, per-service rate limits and a call log. Listens on 127.0.0.1 only.
  *
@@ -14,6 +14,8 @@ import { CloudFormationModel, cloudFormationService } from './cloudformation-mod
 import { CloudWatchModel, cloudWatchService } from './cloudwatch-model';
 import { InspectorModel } from './inspector-model';
 import { inspectorService } from './inspector-service';
+import { MacieModel } from './macie-model';
+import { macieService } from './macie-service';
 import { MemberModel } from './member-model';
 import { detectiveService, guardDutyService, securityHubService } from './member-services';
 import { OrganizationsModel, organizationsService } from './organizations-model';
@@ -33,6 +35,8 @@ export { CloudWatchModel } from './cloudwatch-model';
 export type { RecordedMetric } from './cloudwatch-model';
 export { InspectorModel } from './inspector-model';
 export type { EnableFailure, InspectorMember, InspectorScanType, InspectorStatus, SettleAfter } from './inspector-model';
+export { MacieModel } from './macie-model';
+export type { BurstLimit, MacieInvitation, MacieMember, MacieStatus } from './macie-model';
 export type { ServiceName } from './wire';
 
 export interface Rate {
@@ -52,7 +56,7 @@ export interface Faults {
   readonly lostRate?: number;
   /**
    * A service-side rate limit of each member service (GuardDuty, Detective, Security Hub,
-   * Inspector, one token bucket each): refilled at this many requests per second, holding
+   * Inspector, Macie, one token bucket each): refilled at this many requests per second, holding
    * one second's worth; a request finding it empty gets the service's throttling error.
    */
   readonly requestsPerSecond?: number;
@@ -78,6 +82,7 @@ export interface Endpoint {
   readonly url: string;
   readonly model: MemberModel;
   readonly inspector: InspectorModel;
+  readonly macie: MacieModel;
   readonly ssm: SsmModel;
   readonly cloudFormation: CloudFormationModel;
   readonly organizations: OrganizationsModel;
@@ -96,7 +101,7 @@ export interface Endpoint {
   stop(): Promise<void>;
 }
 
-const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub', 'Inspector2'];
+const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub', 'Inspector2', 'Macie2'];
 
 interface Bucket {
   tokens: number;
@@ -131,15 +136,16 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   const seed = options.seed ?? 1;
   const model = new MemberModel();
   const inspector = new InspectorModel();
+  const macie = new MacieModel();
   const ssm = new SsmModel();
   const cloudFormation = new CloudFormationModel();
   const organizations = new OrganizationsModel(seed);
   const cloudWatch = new CloudWatchModel();
   const sts = new StsModel();
   const services: ServiceDefinition[] = [
-    // Inspector before Security Hub: both have paths under /members, and an unsigned request is
-    // told apart by the paths only Inspector has.
-    guardDutyService(model), detectiveService(model), inspectorService(inspector), securityHubService(model),
+    // Inspector and Macie before Security Hub: all three have paths under /members, and an unsigned
+    // request is told apart by the paths only Inspector or Macie have.
+    guardDutyService(model), detectiveService(model), inspectorService(inspector), macieService(macie), securityHubService(model),
     // STS before CloudFormation: both speak AWS Query, and an unsigned request is told apart by its Action.
     ssmService(ssm), stsService(sts), cloudFormationService(cloudFormation), organizationsService(organizations), cloudWatchService(cloudWatch),
   ];
@@ -194,6 +200,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
     url: '',
     model,
     inspector,
+    macie,
     ssm,
     cloudFormation,
     organizations,
@@ -267,7 +274,8 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
         reply(service.protocol.success(r.operation, result, requestId));
       } catch (err) {
         if (err instanceof ServiceError) {
-          record(err.type);
+          // A model's own throttling (Macie's CreateMember bursts) is logged as the endpoint's is.
+          record(err.status === 429 ? 'throttled' : err.type);
           fail(err);
         } else {
           record('InternalFailure');
