@@ -56,6 +56,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-organizations@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-sts@^3',
+    '@aws-sdk/client-inspector2@^3',
+    '@aws-sdk/client-macie2@^3',
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4.1.0',
     'aws-sdk-client-mock-jest@^4.1.0',

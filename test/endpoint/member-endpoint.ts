@@ -1,7 +1,7 @@
 /**
  * A local multi-service AWS endpoint (test code, never shipped): GuardDuty, Detective, Security
- * Hub, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and CloudWatch
- * PutMetricData, each in the wire protocol its SDK v3 client speaks, over stateful models, with
+ * Hub, Inspector, Macie, SSM Parameter Store, CloudFormation DescribeStacks, Organizations and
+ * CloudWatch PutMetricData, each in the wire protocol its SDK v3 client speaks, over stateful models, with
  * seeded fault injection, per-service rate limits and a call log. Listens on 127.0.0.1 only.
  *
  * A request goes to the service of its SigV4 credential scope; without one, to the service
@@ -12,6 +12,10 @@ import { AddressInfo } from 'net';
 import { gunzipSync } from 'zlib';
 import { CloudFormationModel, cloudFormationService } from './cloudformation-model';
 import { CloudWatchModel, cloudWatchService } from './cloudwatch-model';
+import { InspectorModel } from './inspector-model';
+import { inspectorService } from './inspector-service';
+import { MacieModel } from './macie-model';
+import { macieService } from './macie-service';
 import { MemberModel } from './member-model';
 import { detectiveService, guardDutyService, securityHubService } from './member-services';
 import { OrganizationsModel, organizationsService } from './organizations-model';
@@ -30,6 +34,10 @@ export { OrganizationsModel } from './organizations-model';
 export type { AccountState, OrganizationAccount, OrganizationalUnit } from './organizations-model';
 export { CloudWatchModel } from './cloudwatch-model';
 export type { RecordedMetric } from './cloudwatch-model';
+export { InspectorModel } from './inspector-model';
+export type { EnableFailure, InspectorMember, InspectorScanType, InspectorStatus, SettleAfter } from './inspector-model';
+export { MacieModel } from './macie-model';
+export type { BurstLimit, MacieInvitation, MacieMember, MacieStatus } from './macie-model';
 export type { ServiceName } from './wire';
 
 export interface Rate {
@@ -48,9 +56,9 @@ export interface Faults {
   /** Share of mutating calls applied whose connection is then dropped with no answer. */
   readonly lostRate?: number;
   /**
-   * A service-side rate limit of each member service (GuardDuty, Detective, Security Hub, one
-   * token bucket each): refilled at this many requests per second, holding one second's worth;
-   * a request finding it empty gets the service's throttling error.
+   * A service-side rate limit of each member service (GuardDuty, Detective, Security Hub,
+   * Inspector, Macie, one token bucket each): refilled at this many requests per second, holding
+   * one second's worth; a request finding it empty gets the service's throttling error.
    */
   readonly requestsPerSecond?: number;
   /**
@@ -74,6 +82,8 @@ export interface CallRecord {
 export interface Endpoint {
   readonly url: string;
   readonly model: MemberModel;
+  readonly inspector: InspectorModel;
+  readonly macie: MacieModel;
   readonly ssm: SsmModel;
   readonly cloudFormation: CloudFormationModel;
   readonly organizations: OrganizationsModel;
@@ -92,7 +102,7 @@ export interface Endpoint {
   stop(): Promise<void>;
 }
 
-const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub'];
+const MEMBER_SERVICES: ServiceName[] = ['GuardDuty', 'Detective', 'SecurityHub', 'Inspector2', 'Macie2'];
 
 interface Bucket {
   tokens: number;
@@ -126,13 +136,17 @@ function requestBody(chunks: Buffer[], headers: http.IncomingHttpHeaders): Buffe
 export async function startEndpoint(options: { seed?: number; faults?: Faults } = {}): Promise<Endpoint> {
   const seed = options.seed ?? 1;
   const model = new MemberModel();
+  const inspector = new InspectorModel();
+  const macie = new MacieModel();
   const ssm = new SsmModel();
   const cloudFormation = new CloudFormationModel();
   const organizations = new OrganizationsModel(seed);
   const cloudWatch = new CloudWatchModel();
   const sts = new StsModel();
   const services: ServiceDefinition[] = [
-    guardDutyService(model), detectiveService(model), securityHubService(model),
+    // Inspector and Macie before Security Hub: all three have paths under /members, and an unsigned
+    // request is told apart by the paths only Inspector or Macie have.
+    guardDutyService(model), detectiveService(model), inspectorService(inspector), macieService(macie), securityHubService(model),
     // STS before CloudFormation: both speak AWS Query, and an unsigned request is told apart by its Action.
     ssmService(ssm), stsService(sts), cloudFormationService(cloudFormation), organizationsService(organizations), cloudWatchService(cloudWatch),
   ];
@@ -186,6 +200,8 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
   const endpoint: Endpoint = {
     url: '',
     model,
+    inspector,
+    macie,
     ssm,
     cloudFormation,
     organizations,
@@ -259,7 +275,8 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
         reply(service.protocol.success(r.operation, result, requestId));
       } catch (err) {
         if (err instanceof ServiceError) {
-          record(err.type);
+          // A model's own throttling (Macie's CreateMember bursts) is logged as the endpoint's is.
+          record(err.status === 429 ? 'throttled' : err.type);
           fail(err);
         } else {
           record('InternalFailure');

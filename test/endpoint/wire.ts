@@ -6,7 +6,8 @@
 import * as http from 'http';
 
 /** The services the endpoint serves; lower-cased, each is its IAM action prefix. */
-export type ServiceName = 'GuardDuty' | 'Detective' | 'SecurityHub' | 'SSM' | 'CloudFormation' | 'Organizations' | 'CloudWatch' | 'STS';
+export type ServiceName = 'GuardDuty' | 'Detective' | 'SecurityHub' | 'Inspector2' | 'Macie2' | 'SSM' | 'CloudFormation' | 'Organizations'
+| 'CloudWatch' | 'STS';
 
 export const ADMINISTRATOR_ACCOUNT = '999999999999';
 export const REGION = 'us-east-1';
