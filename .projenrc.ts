@@ -122,8 +122,8 @@ project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
 // The handler and its service adapters are bundled with esbuild: their SDK imports are
 // build-time (dev) dependencies, not runtime dependencies of the library.
 project.eslint?.addOverride({
-  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/services/*/reader.ts', 'src/private/deployment.ts',
-    'src/private/stacks.ts', 'src/private/ledger/store.ts', 'src/private/ledger/writer.ts', 'src/private/organizations.ts', 'src/private/sync.ts',
+  files: ['src/**/*.lambda.ts', 'src/private/services/*/api.ts', 'src/private/services/*/reader.ts', 'src/private/run/*.ts',
+    'src/private/stacks.ts', 'src/private/ledger/store.ts', 'src/private/ledger/writer.ts', 'src/private/organizations.ts',
     'src/private/clients.ts', 'src/private/plan/*.ts', 'bench/**/*.ts'],
   rules: { 'import/no-extraneous-dependencies': ['error', { devDependencies: true, optionalDependencies: false, peerDependencies: true }] },
 });
@@ -146,9 +146,9 @@ project.gitignore.exclude('/.jsii.tabl.json', '/dist-python-check/');
 // The handler, planner, engine and service adapters run only inside the bundled handler in
 // assets/; their compiled copies in lib/ would be dead code in the package.
 for (const handlerOnly of [
-  'reconcile.lambda', 'deployment', 'engine', 'planner', 'report', 'logger', 'settings', 'stacks', 'ledger/ledger', 'ledger/store',
-  'ledger/writer', 'services/member-service', 'services/registry', 'services/readers', 'services/*/api', 'services/*/reader',
-  'services/*/statuses', 'organizations', 'sync', 'clients', 'plan/*',
+  'reconcile.lambda', 'run/*', 'engine', 'planner', 'report', 'logger', 'declaration', 'stacks', 'ledger/ledger', 'ledger/store',
+  'ledger/writer', 'ledger/lock', 'ledger/held', 'ledger/records', 'services/member-service', 'services/registry', 'services/readers',
+  'services/*/api', 'services/*/reader', 'services/*/statuses', 'organizations', 'clients', 'plan/*',
 ]) {
   project.addPackageIgnore(`/lib/private/${handlerOnly}.*`);
 }

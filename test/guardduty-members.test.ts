@@ -2,10 +2,10 @@ import { App, CfnParameter, CfnResource, Duration, RemovalPolicy, Stack } from '
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DetectiveGraphMembers, GuardDutyMemberRemoval, GuardDutyMembers } from '../src';
 import { maskedTemplate, newStack, snapshotStack, synthTwice } from './util';
-import { LOCK_TTL_MS, RUN_BUDGET_MS, UNDO_BUDGET_MS } from '../src/private/deployment';
 import { decodeAccounts } from '../src/private/ledger/codec';
 import { HANDLER_TIMEOUT, PROVIDER_TOTAL_TIMEOUT } from '../src/private/members-provider';
 import { TIME_RESERVE_MS } from '../src/private/reconcile.lambda';
+import { LOCK_TTL_MS, RUN_BUDGET_MS, UNDO_BUDGET_MS } from '../src/private/run/budgets';
 
 const members = [
   { accountId: '333333333333', email: 'sandbox@example.com' },
@@ -177,7 +177,7 @@ describe('permissions', () => {
     expect(statements).toContainEqual({
       Sid: 'GuardDutyMembers',
       Effect: 'Allow',
-      Action: ['guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers', 'guardduty:ListMembers'],
+      Action: ['guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DescribeOrganizationConfiguration', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers', 'guardduty:ListMembers'],
       Resource: detectorArn,
     });
     expect(JSON.stringify(statements)).not.toContain('ListDetectors');

@@ -112,7 +112,17 @@ describe.each(CONSTRUCTS)('$name', ({ type, add }) => {
     add(stack, 'B', { organizationalUnits: [NESTED_OU], members: [{ accountId: '222222222222', email: 'a@example.com' }] });
     const resources = Template.fromStack(stack).findResources(type);
     const siblingsOf = (prefix: string) => Object.entries(resources).find(([id]) => id.startsWith(prefix))![1].Properties.Siblings;
-    expect(siblingsOf('A')).toEqual({ Accounts: expect.any(String), OrganizationalUnits: [NESTED_OU] });
-    expect(siblingsOf('B')).toEqual({ OrganizationalUnits: [OU] });
+    expect(siblingsOf('A')).toEqual({ Accounts: expect.any(String), Units: [{ OrganizationalUnits: [NESTED_OU] }] });
+    expect(siblingsOf('B')).toEqual({ Units: [{ OrganizationalUnits: [OU] }] });
+  });
+
+  test('each sibling\'s units travel with its own exclusions: an account one construct excludes may be in another\'s OU', () => {
+    const stack = newStack();
+    add(stack, 'A', { organizationalUnits: [OU], excludeAccounts: ['333333333333'] });
+    add(stack, 'B', { organizationalUnits: [NESTED_OU] });
+    add(stack, 'C', { members: [{ accountId: '222222222222', email: 'a@example.com' }] });
+    const resources = Template.fromStack(stack).findResources(type);
+    const siblingsOf = (prefix: string) => Object.entries(resources).find(([id]) => id.startsWith(prefix))![1].Properties.Siblings;
+    expect(siblingsOf('C').Units).toEqual([{ OrganizationalUnits: [OU], ExcludeAccounts: ['333333333333'] }, { OrganizationalUnits: [NESTED_OU] }]);
   });
 });

@@ -29,6 +29,25 @@ export const QUERY_INTERVAL = Duration.seconds(5);
 export const SERVICE_TIMEOUT = Duration.minutes(35);
 
 const PROVIDER_ID = 'SecurityMembersProvider';
+
+/**
+ * The CDK Provider framework's functions log every request they pass on (resource properties,
+ * member emails included) at INFO, and isComplete answers "not complete yet" with an error whose
+ * message is the whole request (ERROR, as the runtime logs it): their application logs are kept
+ * to FATAL, set here explicitly so that every aws-cdk-lib in the peer range does the same. The
+ * handler logs every step itself, without emails.
+ */
+export const FRAMEWORK_APPLICATION_LOG_LEVEL = 'FATAL';
+const FRAMEWORK_FUNCTIONS = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout'];
+
+function quietFrameworkLogs(provider: Provider): void {
+  for (const id of FRAMEWORK_FUNCTIONS) {
+    const fn = provider.node.tryFindChild(id)?.node.defaultChild as lambda.CfnFunction | undefined;
+    // JSON is the log format that has levels; the log group stays the one the Provider set.
+    fn?.addPropertyOverride('LoggingConfig.LogFormat', 'JSON');
+    fn?.addPropertyOverride('LoggingConfig.ApplicationLogLevel', FRAMEWORK_APPLICATION_LOG_LEVEL);
+  }
+}
 /** The ownership ledger's root (ledger/ledger.ts LEDGER_ROOT), without the leading slash. */
 const LEDGER_PATH = 'cdk-security-members';
 
@@ -145,6 +164,7 @@ export class MembersProvider extends Construct {
       this.allowNetworkInterfaces([this.role, frameworkRole, completeRole]);
     }
     this.serviceToken = provider.serviceToken;
+    quietFrameworkLogs(provider);
 
     const stack = Stack.of(this);
     const handlerLogicalId = stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction);

@@ -69,6 +69,8 @@ export class MembersResource {
   readonly declared: DeclaredMembers;
   /** OU and root IDs declared (tokens included). */
   private readonly organizationalUnits: string[];
+  /** Account IDs left out of them. */
+  private readonly excludeAccounts: string[];
 
   constructor(private readonly scope: Construct, private readonly options: MembersResourceOptions) {
     const { service, target, props } = options;
@@ -82,6 +84,7 @@ export class MembersResource {
     this.organizationalUnits = checkIds(scope, 'organizationalUnits', props.organizationalUnits,
       (id) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id), 'an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)');
     const excludeAccounts = checkIds(scope, 'excludeAccounts', props.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+    this.excludeAccounts = excludeAccounts;
     if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
       throw new MembersValidationError(scope, 'excludeAccounts only leaves out accounts of organizationalUnits, and there are none');
     }
@@ -181,13 +184,19 @@ export class MembersResource {
   private siblings(): ReconcileProperties['Siblings'] | undefined {
     const others = this.others();
     const accounts = others.flatMap((other) => other.declared.accountIds());
-    const units = [...new Set(others.flatMap((other) => other.organizationalUnits.filter((id) => !Token.isUnresolved(id))))].sort();
+    // Each construct's units with its own exclusions: an account one of them excludes may be in another's OU.
+    const units = others
+      .map((other) => ({
+        OrganizationalUnits: other.organizationalUnits.filter((id) => !Token.isUnresolved(id)),
+        ...(other.excludeAccounts.length > 0 ? { ExcludeAccounts: other.excludeAccounts.filter((id) => !Token.isUnresolved(id)) } : {}),
+      }))
+      .filter((declaration) => declaration.OrganizationalUnits.length > 0);
     if (accounts.length === 0 && units.length === 0) {
       return undefined;
     }
     return {
       ...(accounts.length > 0 ? { Accounts: encodeAccounts(accounts) } : {}),
-      ...(units.length > 0 ? { OrganizationalUnits: units } : {}),
+      ...(units.length > 0 ? { Units: units } : {}),
     };
   }
 

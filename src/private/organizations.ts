@@ -119,34 +119,7 @@ export async function resolveOrganizationAccounts(client: OrganizationsClient, u
       throw failed(root, root, 'ListAccounts', err);
     }
   } else {
-    const visited = new Set<string>();
-    const pool = new TaskPool(ORGANIZATIONS_CONCURRENCY);
-    const visit = (parent: string, declared: string) => {
-      if (visited.has(parent)) return;
-      visited.add(parent);
-      pool.add(async () => {
-        try {
-          const pages = paginateListAccountsForParent({ client, pageSize: ORGANIZATIONS_PAGE_SIZE }, { ParentId: parent });
-          for await (const page of pages) (page.Accounts ?? []).forEach(take);
-        } catch (err) {
-          throw failed(declared, parent, 'ListAccountsForParent', err);
-        }
-      });
-      pool.add(async () => {
-        try {
-          const pages = paginateListChildren({ client, pageSize: ORGANIZATIONS_PAGE_SIZE }, { ParentId: parent, ChildType: 'ORGANIZATIONAL_UNIT' });
-          for await (const page of pages) {
-            for (const child of page.Children ?? []) {
-              if (child.Id) visit(child.Id, declared);
-            }
-          }
-        } catch (err) {
-          throw failed(declared, parent, 'ListChildren', err);
-        }
-      });
-    };
-    units.forEach((unit) => visit(unit, unit));
-    await pool.done();
+    await walkUnits(client, units, take, failed);
   }
 
   for (const id of [...(options.exclude ?? []), ...(options.adminAccount ? [options.adminAccount] : [])]) {
@@ -154,4 +127,37 @@ export async function resolveOrganizationAccounts(client: OrganizationsClient, u
     inactive.delete(id);
   }
   return { accounts: found, inactive: [...inactive].sort() };
+}
+
+/** Every account below `units` (recursively), a few listings at a time. */
+async function walkUnits(client: OrganizationsClient, units: readonly string[], take: (account: Account) => void,
+  failed: (declared: string, parent: string, operation: string, err: unknown) => Error): Promise<void> {
+  const visited = new Set<string>();
+  const pool = new TaskPool(ORGANIZATIONS_CONCURRENCY);
+  const visit = (parent: string, declared: string) => {
+    if (visited.has(parent)) return;
+    visited.add(parent);
+    pool.add(async () => {
+      try {
+        const pages = paginateListAccountsForParent({ client, pageSize: ORGANIZATIONS_PAGE_SIZE }, { ParentId: parent });
+        for await (const page of pages) (page.Accounts ?? []).forEach(take);
+      } catch (err) {
+        throw failed(declared, parent, 'ListAccountsForParent', err);
+      }
+    });
+    pool.add(async () => {
+      try {
+        const pages = paginateListChildren({ client, pageSize: ORGANIZATIONS_PAGE_SIZE }, { ParentId: parent, ChildType: 'ORGANIZATIONAL_UNIT' });
+        for await (const page of pages) {
+          for (const child of page.Children ?? []) {
+            if (child.Id) visit(child.Id, declared);
+          }
+        }
+      } catch (err) {
+        throw failed(declared, parent, 'ListChildren', err);
+      }
+    });
+  };
+  units.forEach((unit) => visit(unit, unit));
+  await pool.done();
 }

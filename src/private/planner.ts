@@ -120,7 +120,7 @@ export function sameEmail(a: string | undefined, b: string | undefined): boolean
 }
 
 /** How to take one member out: disassociate while associated (GuardDuty), delete unless only disassociating. */
-function addRemoval(removals: Removals, statuses: MemberStatusModel, member: LiveMember, mode: RemovalMode): void {
+export function addRemoval(removals: Removals, statuses: MemberStatusModel, member: LiveMember, mode: RemovalMode): void {
   if (statuses.hasDisassociate && !statuses.unassociated.includes(member.status)) {
     removals.disassociate.push(member.accountId);
   }
@@ -132,10 +132,6 @@ function addRemoval(removals: Removals, statuses: MemberStatusModel, member: Liv
 export function planMembers(input: PlanInput): Plan {
   const { statuses } = input;
   const live = new Map(input.live.map((m) => [m.accountId, m]));
-  const desiredIds = new Set(input.desired.map((m) => m.accountId));
-  const previousIds = new Set(input.previous);
-  const has = (list: readonly string[], status: string) => list.includes(status);
-
   const plan: Plan = {
     additions: { disassociate: [], delete: [], create: [], invite: [] },
     removals: { disassociate: [], delete: [] },
@@ -146,44 +142,16 @@ export function planMembers(input: PlanInput): Plan {
     peakMembers: 0,
     quota: statuses.quota,
   };
-
+  const previousIds = new Set(input.previous);
   for (const member of input.desired) {
-    const current = live.get(member.accountId);
     if (input.onlyChanges && previousIds.has(member.accountId)) {
       plan.unchanged.push(member.accountId);
-      continue;
-    }
-    if (!current) {
-      plan.additions.create.push(member);
-      continue;
-    }
-    const emailDiffers = current.email !== undefined && current.email !== '' && !sameEmail(current.email, member.email);
-    if (emailDiffers && has(statuses.accepted, current.status)) {
-      plan.keptDespiteEmail.push(member.accountId);
-      plan.unchanged.push(member.accountId);
-    } else if (emailDiffers) {
-      // A wrong email never verifies: only a new record with the declared email helps.
-      if (statuses.hasDisassociate && !has(statuses.unassociated, current.status)) {
-        plan.additions.disassociate.push(member.accountId);
-      }
-      plan.additions.delete.push(member.accountId);
-      plan.additions.create.push(member);
-    } else if (has(statuses.verificationFailed, current.status)) {
-      plan.blocked.push({
-        accountId: member.accountId,
-        operation: statuses.createInvites ? 'CreateMembers' : 'InviteMembers',
-        reason: `email verification failed (${current.status}): the declared email is not the account's root email; declare the right address to recreate the member`,
-      });
-    } else if (has(statuses.recreatable, current.status)) {
-      plan.additions.create.push(member);
-    } else if (has(statuses.invitable, current.status) && input.invite) {
-      plan.additions.invite.push(member.accountId);
     } else {
-      plan.unchanged.push(member.accountId);
+      planDeclared(input, plan, member, live.get(member.accountId));
     }
   }
-
   // Ownership: only accounts this resource held before may leave, and only if no other claim holds them.
+  const desiredIds = new Set(input.desired.map((m) => m.accountId));
   for (const accountId of previousIds) {
     const current = live.get(accountId);
     if (desiredIds.has(accountId) || !current) {
@@ -195,10 +163,43 @@ export function planMembers(input: PlanInput): Plan {
     }
     addRemoval(plan.removals, statuses, current, input.removal);
   }
-
   const newMembers = plan.additions.create.filter((m) => !live.has(m.accountId)).length;
   (plan as { peakMembers: number }).peakMembers = (input.memberCount ?? live.size) + newMembers;
   return plan;
+}
+
+/** What one declared account needs, from its live state. */
+function planDeclared(input: PlanInput, plan: Plan, member: MemberDeclaration, current: LiveMember | undefined): void {
+  const { statuses } = input;
+  const has = (list: readonly string[], status: string) => list.includes(status);
+  if (!current) {
+    plan.additions.create.push(member);
+    return;
+  }
+  const emailDiffers = current.email !== undefined && current.email !== '' && !sameEmail(current.email, member.email);
+  if (emailDiffers && has(statuses.accepted, current.status)) {
+    plan.keptDespiteEmail.push(member.accountId);
+    plan.unchanged.push(member.accountId);
+  } else if (emailDiffers) {
+    // A wrong email never verifies: only a new record with the declared email helps.
+    if (statuses.hasDisassociate && !has(statuses.unassociated, current.status)) {
+      plan.additions.disassociate.push(member.accountId);
+    }
+    plan.additions.delete.push(member.accountId);
+    plan.additions.create.push(member);
+  } else if (has(statuses.verificationFailed, current.status)) {
+    plan.blocked.push({
+      accountId: member.accountId,
+      operation: statuses.createInvites ? 'CreateMembers' : 'InviteMembers',
+      reason: `email verification failed (${current.status}): the declared email is not the account's root email; declare the right address to recreate the member`,
+    });
+  } else if (has(statuses.recreatable, current.status)) {
+    plan.additions.create.push(member);
+  } else if (has(statuses.invitable, current.status) && input.invite) {
+    plan.additions.invite.push(member.accountId);
+  } else {
+    plan.unchanged.push(member.accountId);
+  }
 }
 
 /** Accounts a plan takes out of the target. */
@@ -217,6 +218,11 @@ export function planDeletion(
   return planMembers({ statuses, desired: [], previous: held, live, invite: false, removal, protected: protectedIds }).removals;
 }
 
+/** A plan that only removes `removals`. */
+export function removalsOnly(statuses: MemberStatusModel, removals: Removals): Plan {
+  return { ...planMembers({ statuses, desired: [], previous: [], live: [], invite: false, removal: 'DELETE' }), removals };
+}
+
 /** Below this many previously held accounts, removals are not limited by default. */
 export const REMOVAL_GUARD_FLOOR = 10;
 /** The default limit: a quarter of the previous declaration. */
@@ -233,105 +239,15 @@ export function removalLimit(previousCount: number, maxRemovals?: number): numbe
   return previousCount < REMOVAL_GUARD_FLOOR ? Number.POSITIVE_INFINITY : Math.ceil(previousCount * REMOVAL_GUARD_SHARE);
 }
 
-/** How an account the failed run changed stood before it: `undefined` for no member. */
-export type PriorState = { readonly status: string; readonly email?: string } | undefined;
-
-export interface RestoreInput {
-  readonly statuses: MemberStatusModel;
-  /** Every account the failed run changed, and how it stood before. */
-  readonly before: ReadonlyMap<string, PriorState>;
-  /** Live state of those accounts now. */
-  readonly live: readonly LiveMember[];
-  /**
-   * Accounts another live declaration holds: not removed even if the run created them, and not
-   * recreated for an email the run changed (the other declaration wants them as they are).
-   */
-  readonly protected?: ReadonlySet<string>;
-  /** Emails to recreate members with, when the prior state does not record one. */
-  readonly emails: ReadonlyMap<string, string>;
-  readonly removal: RemovalMode;
-}
-
-export interface Restore {
-  readonly plan: Plan;
-  /** Accounts recreated that must accept an invitation again (they had been invited or had accepted). */
-  readonly reinvited: string[];
-  /** Accounts whose prior state cannot be brought back without removing them (logged, left as they are). */
-  readonly inexact: { readonly accountId: string; readonly before: string; readonly now: string }[];
-  /** Accounts to recreate whose email is unknown (cannot happen with a complete record; reported). */
-  readonly missingEmail: string[];
-  /**
-   * Accounts whose email the run changed, left with the new one: recreating them would drop an
-   * accepted membership or one another declaration holds, for nothing but the old email.
-   */
-  readonly keptEmail: string[];
-}
-
-/**
- * Back to the membership before a failed deployment: members it created go (unless another
- * claim holds them), members it removed come back with their recorded email (invited again if
- * they had been invited or had accepted), an email it changed is changed back. A member that was
- * there before is never removed; a status it cannot restore without that (an invitation sent to
- * a member that was only Created) is left and reported.
- */
-export function planRestore(input: RestoreInput): Restore {
-  const { statuses } = input;
-  const live = new Map(input.live.map((m) => [m.accountId, m]));
-  const restore: Restore = {
-    plan: planMembers({ statuses, desired: [], previous: [], live: [], invite: false, removal: input.removal }),
-    reinvited: [],
-    inexact: [],
-    missingEmail: [],
-    keptEmail: [],
-  };
-  const { plan } = restore;
-  const wasInvited = (status: string) => statuses.settled.includes(status) || statuses.verificationFailed.includes(status);
-  for (const [accountId, prior] of input.before) {
-    const now = live.get(accountId);
-    if (prior === undefined) {
-      if (now && !input.protected?.has(accountId)) {
-        addRemoval(plan.removals, statuses, now, 'DELETE');
-      }
-      continue;
-    }
-    const email = prior.email || input.emails.get(accountId);
-    let emailChanged = now !== undefined && prior.email !== undefined && prior.email !== '' && now.email !== undefined && now.email !== ''
-      && !sameEmail(now.email, prior.email);
-    if (emailChanged && (input.protected?.has(accountId) || statuses.accepted.includes(now!.status))) {
-      restore.keptEmail.push(accountId);
-      emailChanged = false;
-    }
-    // A member the run disassociated (its record kept) comes back through CreateMembers, as a removed one does.
-    const disassociated = now !== undefined && statuses.recreatable.includes(now.status) && !statuses.recreatable.includes(prior.status);
-    if (disassociated && !emailChanged) {
-      plan.additions.create.push({ accountId, email: email ?? now!.email ?? '' });
-      if (wasInvited(prior.status)) restore.reinvited.push(accountId);
-      continue;
-    }
-    const recreate = !now || emailChanged;
-    if (recreate) {
-      if (!email) {
-        restore.missingEmail.push(accountId);
-        continue;
-      }
-      if (now) {
-        if (statuses.hasDisassociate && !statuses.unassociated.includes(now.status)) plan.additions.disassociate.push(accountId);
-        plan.additions.delete.push(accountId);
-      }
-      plan.additions.create.push({ accountId, email });
-      if (wasInvited(prior.status)) {
-        restore.reinvited.push(accountId);
-      }
-    } else if (now!.status !== prior.status) {
-      if (statuses.hasDisassociate && statuses.recreatable.includes(prior.status) && !statuses.unassociated.includes(now!.status)) {
-        // The run invited a disassociated member: disassociating it again brings it back.
-        plan.removals.disassociate.push(accountId);
-      } else {
-        restore.inexact.push({ accountId, before: prior.status, now: now!.status });
-      }
-    }
-  }
-  return restore;
+/** The accounts a plan changes. */
+export function changedAccounts(plan: Plan): string[] {
+  return [...new Set([
+    ...plan.additions.disassociate,
+    ...plan.additions.delete,
+    ...plan.additions.create.map((m) => m.accountId),
+    ...plan.additions.invite,
+    ...removedAccounts(plan.removals),
+  ])];
 }
 
 /** The declared members: the static ones, then the organization's accounts they do not name (`recorded` restricts those: a run that continues). */
@@ -348,16 +264,17 @@ export function unionDeclaration(members: readonly MemberDeclaration[], organiza
 const accounts = (n: number) => `${n} account${n === 1 ? '' : 's'}`;
 
 /** Why a run may not remove `removing` accounts (the removal guard), or undefined when it may. */
-export function removalGuardReason(service: string, noun: string, removing: number, previousCount: number, maxRemovals?: number): string | undefined {
+export function removalGuardReason(service: string, noun: string, removing: number, previousCount: number, maxRemovals?: number,
+  what = 'deployment'): string | undefined {
   const limit = removalLimit(previousCount, maxRemovals);
   if (removing <= limit) {
     return undefined;
   }
   const which = maxRemovals !== undefined
-    ? `maxRemovals allows ${limit}`
-    : `the default limit is ${limit} (25% of the ${previousCount} accounts declared before, rounded up)`;
-  return `${service}: this deployment would remove ${accounts(removing)} from the ${noun}, ` +
-    `more than ${which}. Nothing was changed. If the removals are intended, set maxRemovals to ${removing} or more for this deployment ` +
+    ? `the ${limit} that maxRemovals allows`
+    : `the default limit of ${limit} (25% of the ${previousCount} accounts declared before, rounded up)`;
+  return `${service}: this ${what} would remove ${accounts(removing)} from the ${noun}, ` +
+    `more than ${which}. Nothing was changed. If the removals are intended, set maxRemovals to ${removing} or more for this ${what} ` +
     '(an empty or truncated account list looks like this).';
 }
 

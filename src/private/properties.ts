@@ -52,8 +52,14 @@ export interface ReconcileProperties {
 export interface SiblingDeclarations {
   /** Account codec (ledger/codec.ts): their static members. */
   readonly Accounts?: string;
-  /** Their organizational units and roots. */
-  readonly OrganizationalUnits?: string[];
+  /** Their organizational units and roots, one entry per construct with its exclusions. */
+  readonly Units?: SiblingUnits[];
+}
+
+/** One sibling construct's organizational units and the accounts it excludes from them. */
+export interface SiblingUnits {
+  readonly OrganizationalUnits: string[];
+  readonly ExcludeAccounts?: string[];
 }
 
 /** The properties' schema since the ownership ledger. */

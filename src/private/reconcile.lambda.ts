@@ -1,15 +1,18 @@
 /**
  * Custom-resource handler for every member construct, called by the CDK Provider framework
  * (which answers CloudFormation): once as its onEvent handler and then as its isComplete handler
- * until the work is done. Thin: it tells the calls apart and leaves the work to `deployment.ts`.
+ * until the work is done, and by the sync schedules. Thin: it tells the calls apart and leaves
+ * the work to the run (`run/`).
  */
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { invocationClients } from './clients';
-import { continueEvent, ContinuedEvent, EventContext, SliceResult, startEvent, StartResult } from './deployment';
 import { describeError, ReconcileError } from './engine';
 import { jsonLogger } from './logger';
+import { InvocationContext } from './run/context';
+import { continueEvent, ContinuedEvent, startEvent, StartResult } from './run/event';
+import { SliceResult } from './run/outcome';
+import { isSyncEvent, runSync, SyncEvent, SyncResult } from './run/sync';
 import { ClientFactory } from './services/member-service';
-import { isSyncEvent, runSync, SyncEvent, SyncResult } from './sync';
 
 export { clientConfig, invocationClients, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from './clients';
 
@@ -20,7 +23,7 @@ export const TIME_RESERVE_MS = 90_000;
 export type HandlerContext = Pick<Context, 'getRemainingTimeInMillis' | 'invokedFunctionArn'>;
 
 function eventContext(event: CloudFormationCustomResourceEvent | SyncEvent, context: HandlerContext | undefined,
-  clients: ClientFactory): EventContext {
+  clients: ClientFactory): InvocationContext {
   const fields = isSyncEvent(event)
     ? { requestType: 'Sync', logicalResourceId: event.CdkSecurityMembersSync.LogicalId, service: event.CdkSecurityMembersSync.Service }
     : {

@@ -9,7 +9,8 @@ import { AccountProblem } from './planner';
 /** Reason budget in UTF-8 bytes; leaves room for the IDs and the framework's log pointer. */
 export const REASON_BUDGET_BYTES = 2800;
 
-const EMAIL_LIKE = /[^\s@"'<>(),;:]+@[^\s@"'<>(),;:]+/g;
+/** Stops at quotes, brackets and backslashes: an address quoted in JSON text ends before its escape. */
+const EMAIL_LIKE = /[^\s@"'`<>()[\]{},;:\\]+@[^\s@"'`<>()[\]{},;:\\]+/g;
 
 /** Service texts may quote an address; logs and reasons must not. */
 export function redactEmails(text: string): string {

@@ -27,6 +27,20 @@ export interface StackState {
   readonly status?: string;
   /** The root stack's status, for a nested stack. */
   readonly rootStatus?: string;
+  /**
+   * The stack operation under way or last done: when it was last updated (or created). Runs of
+   * one deployment record the same value, which tells their journals from older ones.
+   */
+  readonly operation?: string;
+}
+
+/**
+ * Whether a stack is settled: its last operation is complete and nothing is in progress or
+ * failed half-way (`UPDATE_FAILED` and `*_ROLLBACK_FAILED` are not settled: a rollback may follow).
+ */
+export function isSettled(state: StackState): boolean {
+  const settled = (status: string | undefined) => status !== undefined && status.endsWith('_COMPLETE') && status !== 'DELETE_COMPLETE';
+  return settled(state.status) && (state.rootStatus === undefined || settled(state.rootStatus));
 }
 
 /**
@@ -61,6 +75,7 @@ interface Described {
   readonly status?: string;
   readonly rootId?: string;
   readonly stackId?: string;
+  readonly operation?: string;
 }
 
 export class Stacks {
@@ -80,9 +95,9 @@ export class Stacks {
   async state(stackId: string): Promise<StackState> {
     const own = await this.describeOnce(stackId);
     if (!own.rootId || own.rootId === stackId) {
-      return { status: own.status };
+      return { status: own.status, operation: own.operation };
     }
-    return { status: own.status, rootStatus: (await this.describeOnce(own.rootId)).status };
+    return { status: own.status, rootStatus: (await this.describeOnce(own.rootId)).status, operation: own.operation };
   }
 
   /** The ID of the live stack named `stackName` (by name, DescribeStacks finds no deleted stack), or undefined. */
@@ -108,7 +123,8 @@ export class Stacks {
   private async describe(stackId: string): Promise<Described> {
     try {
       const stack = (await this.cloudFormation.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks?.[0];
-      return { status: stack?.StackStatus, rootId: stack?.RootId, stackId: stack?.StackId };
+      const when = stack?.LastUpdatedTime ?? stack?.CreationTime;
+      return { status: stack?.StackStatus, rootId: stack?.RootId, stackId: stack?.StackId, operation: when?.toISOString() };
     } catch (err) {
       if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) {
         return {};

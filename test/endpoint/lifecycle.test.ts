@@ -387,7 +387,7 @@ describe('GuardDuty', () => {
     await stack.deploy(gdTemplate(list));
     endpoint.calls.length = 0;
     await expect(stack.deploy(gdTemplate(list.slice(0, 5)))).rejects.toThrow(
-      'GuardDuty: this deployment would remove 35 accounts from the detector, more than the default limit is 10 (25% of the 40 accounts declared before, rounded up). Nothing was changed.',
+      'GuardDuty: this deployment would remove 35 accounts from the detector, more than the default limit of 10 (25% of the 40 accounts declared before, rounded up). Nothing was changed.',
     );
     expect(mutatingCalls()).toEqual([]);
     expect(Object.keys(endpoint.model.state('GuardDuty'))).toHaveLength(40);

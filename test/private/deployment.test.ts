@@ -8,8 +8,9 @@ import * as detective from '@aws-sdk/client-detective';
 import * as guardduty from '@aws-sdk/client-guardduty';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { accountIds, cfnEvent, clientsOf, encoded, FakeGuardDuty, lambdaContext, serviceError, testClients } from './fakes';
-import { ContinuedEvent, RUN_BUDGET_MS, StartResult, UNDO_BUDGET_MS } from '../../src/private/deployment';
 import { handleEvent, route, TIME_RESERVE_MS } from '../../src/private/reconcile.lambda';
+import { RUN_BUDGET_MS, UNDO_BUDGET_MS } from '../../src/private/run/budgets';
+import { ContinuedEvent, StartResult } from '../../src/private/run/event';
 import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 const DETECTOR = 'd0123456789abcdef0123456789abcdef';
@@ -256,17 +257,20 @@ describe('ledger writes that fail', () => {
       new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }), ssm, new CloudFormationClient(wire));
   }
 
-  test('a create whose claim cannot be written fails; its rollback finds the run by its in-flight record and undoes it', async () => {
+  test('a create whose claim cannot be written fails before any change; its rollback Delete finds the journal and leaves no record', async () => {
     const ids = accountIds(3);
     gd.add('999999999990', 'Enabled');
     let fail = true;
     const declared = [...ids, '999999999990'];
     await expect(handleEvent(cfnEvent('Create', props(declared), { stackId }), lambdaContext, clients(() => fail))).rejects.toThrow(/Rate exceeded/);
-    expect(Object.keys(gd.state()).sort()).toEqual([...ids, '999999999990'].sort());
+    // The claim goes out before the first change: nothing changed.
+    expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
+    expect(mutations()).toEqual([]);
+    expect([...endpoint.ssm.parameters.keys()].some((name) => name.includes('/journal/'))).toBe(true);
     fail = false;
     endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
     await handleEvent(cfnEvent('Delete', props(declared), { physicalId: DETECTOR, stackId }), lambdaContext, clients(() => fail));
-    // What the create adopted stays; what it created goes.
+    // What the create would have adopted stays.
     expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
     expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
   });

@@ -138,7 +138,8 @@ test('the handler imports exactly the member and discovery operations of the ser
   expect([...actionsCalledByHandler()].sort()).toEqual([
     'cloudformation:DescribeStacks', 'cloudwatch:PutMetricData',
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
-    'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DisassociateMembers', 'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
+    'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DescribeOrganizationConfiguration', 'guardduty:DisassociateMembers',
+    'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
     'securityhub:CreateMembers', 'securityhub:DeleteMembers', 'securityhub:DescribeHub', 'securityhub:DisassociateMembers',

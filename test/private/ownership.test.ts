@@ -3,9 +3,9 @@
  * Store and CloudFormation: claims, the last claim removing, rollbacks, the removal guard, the lock.
  */
 import { accountIds, cfnEvent, encoded, FakeGuardDuty, lambdaContext, testClients } from './fakes';
-import { LOCK_TTL_MS } from '../../src/private/deployment';
 import { encodeAccounts } from '../../src/private/ledger/codec';
 import { handleEvent, route, TIME_RESERVE_MS } from '../../src/private/reconcile.lambda';
+import { LOCK_TTL_MS } from '../../src/private/run/budgets';
 import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 let gd: FakeGuardDuty;
@@ -150,7 +150,7 @@ describe('the removal guard', () => {
     await create(twelve);
     gd.calls.length = 0;
     await expect(update(twelve.slice(0, 8), twelve)).rejects.toThrow(
-      'GuardDuty: this deployment would remove 4 accounts from the detector, more than the default limit is 3 (25% of the 12 accounts declared before, rounded up). Nothing was changed. If the removals are intended, set maxRemovals to 4 or more',
+      'GuardDuty: this deployment would remove 4 accounts from the detector, more than the default limit of 3 (25% of the 12 accounts declared before, rounded up). Nothing was changed. If the removals are intended, set maxRemovals to 4 or more',
     );
     expect(mutating()).toEqual([]);
     expect(Object.keys(gd.state())).toHaveLength(12);
@@ -170,7 +170,7 @@ describe('the removal guard', () => {
   test('maxRemovals 0 refuses any removal; below 10 accounts there is no default limit', async () => {
     const few = accountIds(9);
     await create(few);
-    await expect(update(few.slice(1), few, {}, { MaxRemovals: '0' }, {})).rejects.toThrow(/more than maxRemovals allows 0/);
+    await expect(update(few.slice(1), few, {}, { MaxRemovals: '0' }, {})).rejects.toThrow(/more than the 0 that maxRemovals allows/);
     await update([], few);
     expect(gd.state()).toEqual({});
   });

@@ -1,5 +1,6 @@
-import { LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, planRestore, PriorState, removalLimit, RestoreInput, sameEmail } from '../../src/private/planner';
+import { LiveMember, MemberStatusModel, Plan, PlanInput, planDeletion, planMembers, removalLimit, sameEmail } from '../../src/private/planner';
 import { MemberDeclaration } from '../../src/private/properties';
+import { planRestore, PriorState, RestoreInput } from '../../src/private/restore-plan';
 import { DETECTIVE_STATUSES } from '../../src/private/services/detective/statuses';
 import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
 
@@ -217,12 +218,22 @@ describe('the removal guard', () => {
   });
 });
 
-describe('restore after a failed deployment', () => {
+describe('restore after a failed run', () => {
+  /** By default every account is held again once the claim is back (it was the resource's before). */
   const restore = (statuses: MemberStatusModel, before: [string, PriorState][], members: LiveMember[], extra: Partial<RestoreInput> = {}) =>
-    planRestore({ statuses, before: new Map(before), live: members, emails: new Map([[B, 'b-declared@example.com']]), removal: 'DELETE', ...extra });
+    planRestore({
+      statuses,
+      before: new Map(before),
+      live: members,
+      held: new Set(before.map(([id]) => id)),
+      heldElsewhere: new Set(),
+      unmanaged: new Set(),
+      emails: new Map([[B, 'b-declared@example.com']]),
+      ...extra,
+    });
 
-  test('members the run created go; one another claim holds stays', () => {
-    const r = restore(GUARDDUTY_STATUSES, [[A, undefined], [B, undefined]], [live(A, 'Invited'), live(B, 'Invited')], { protected: new Set([B]) });
+  test('members the run created go; one another declaration holds stays', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, undefined], [B, undefined]], [live(A, 'Invited'), live(B, 'Invited')], { heldElsewhere: new Set([B]) });
     expect(summary(r.plan)).toEqual({ ...none, disassociate: [A], delete: [A] });
   });
 
@@ -237,10 +248,20 @@ describe('restore after a failed deployment', () => {
     expect(r.plan.additions.create).toEqual([{ accountId: B, email: 'b-declared@example.com' }]);
   });
 
-  test('an email the run changed is changed back (the member is recreated)', () => {
+  test('an email the run changed is changed back, for a member that had not accepted (the member is recreated)', () => {
     const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'old@example.com' }]], [live(A, 'Invited', 'new@example.com')]);
     expect(summary(r.plan)).toEqual({ ...none, disassociateFirst: [A], deleteFirst: [A], create: [A] });
     expect(r.plan.additions.create[0].email).toBe('old@example.com');
+    expect(r.reinvited).toEqual([A]);
+  });
+
+  test('an email the run changed stays when the member accepted since, or another declaration holds it', () => {
+    const accepted = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'old@example.com' }]], [live(A, 'Enabled', 'new@example.com')]);
+    expect(summary(accepted.plan)).toEqual(none);
+    expect(accepted.keptEmail).toEqual([A]);
+    const elsewhere = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'old@example.com' }]], [live(A, 'Invited', 'new@example.com')],
+      { heldElsewhere: new Set([A]) });
+    expect(elsewhere.keptEmail).toEqual([A]);
   });
 
   test('a disassociated member the run invited is disassociated again', () => {
@@ -259,6 +280,37 @@ describe('restore after a failed deployment', () => {
     expect(summary(r.plan)).toEqual(none);
     expect(r.missingEmail).toEqual([C]);
   });
+
+  test('a restore that spans invocations: a member recreated earlier but not invited yet is invited now, and must accept again', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'a@example.com' }]], [live(A, 'Created', 'a@example.com')]);
+    expect(summary(r.plan)).toEqual({ ...none, invite: [A] });
+    expect(r.reinvited).toEqual([A]);
+  });
+
+  test('a member an adopted declaration no longer holds, and no other either, goes with the last claim', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: 'a@example.com' }]], [live(A, 'Enabled')], { held: new Set() });
+    expect(summary(r.plan)).toEqual({ ...none, disassociate: [A], delete: [A] });
+    expect(r.released).toEqual([A]);
+  });
+
+  test('a member no declaration held before the run (adopted) is never removed, and comes back if the run removed it', () => {
+    const kept = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: 'a@example.com' }]], [live(A, 'Enabled')],
+      { held: new Set(), unmanaged: new Set([A]) });
+    expect(summary(kept.plan)).toEqual(none);
+    const back = restore(GUARDDUTY_STATUSES, [[A, { status: 'Invited', email: 'a@example.com' }]], [], { held: new Set(), unmanaged: new Set([A]) });
+    expect(summary(back.plan)).toEqual({ ...none, create: [A] });
+  });
+
+  test('a member another declaration held before the run, gone since and held by nobody, is not brought back', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: 'a@example.com' }]], [], { held: new Set() });
+    expect(summary(r.plan)).toEqual(none);
+  });
+
+  test('statuses compare case-insensitively (Security Hub has answered both)', () => {
+    const r = restore(GUARDDUTY_STATUSES, [[A, { status: 'Enabled', email: 'a@example.com' }]], [live(A, 'ENABLED', 'a@example.com')]);
+    expect(summary(r.plan)).toEqual(none);
+    expect(r.inexact).toEqual([]);
+  });
 });
 
 describe('restore of a member the run only disassociated', () => {
@@ -267,8 +319,10 @@ describe('restore of a member the run only disassociated', () => {
       statuses: GUARDDUTY_STATUSES,
       before: new Map<string, PriorState>([[A, { status: 'Enabled', email: 'a@example.com' }], [B, { status: 'Invited', email: 'b@example.com' }]]),
       live: [live(A, 'Removed', 'a@example.com'), live(B, 'Removed', 'b@example.com')],
+      held: new Set([A, B]),
+      heldElsewhere: new Set(),
+      unmanaged: new Set(),
       emails: new Map(),
-      removal: 'DELETE',
     });
     expect(summary(r.plan)).toEqual({ ...none, create: [A, B] });
     expect(r.reinvited).toEqual([A, B]);

@@ -11,7 +11,7 @@ import * as securityhub from '@aws-sdk/client-securityhub';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { accountIds, cfnEvent, clientsOf, encoded, FakeGuardDuty, lambdaContext } from './fakes';
 import { handleEvent, route } from '../../src/private/reconcile.lambda';
-import { SyncResult } from '../../src/private/sync';
+import { SyncResult } from '../../src/private/run/sync';
 import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
 const DETECTOR = 'd0123456789abcdef0123456789abcdef';

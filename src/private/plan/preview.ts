@@ -7,13 +7,14 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { accountsHeldElsewhere, ClaimReader, heldAccounts, LoadedClaim } from '../ledger/ledger';
+import { Declaration, parseDeclaration } from '../declaration';
+import { accountsHeldElsewhere, heldByClaim } from '../ledger/held';
+import { claimAccounts, ClaimReader, LoadedClaim } from '../ledger/ledger';
 import { ParameterReader } from '../ledger/store';
 import { resolveOrganizationAccounts } from '../organizations';
 import { AccountProblem, planMembers, quotaReason, removalGuardReason, removedAccounts, unionDeclaration } from '../planner';
 import { ReconcileProperties } from '../properties';
 import { ClientFactory, MemberReader } from '../services/member-service';
-import { readSettings, Settings } from '../settings';
 import { Stacks } from '../stacks';
 import { DeployedResources } from './deployed';
 
@@ -108,7 +109,7 @@ export async function previewResources(resources: readonly DeclaredResource[], c
     // A detector or graph the stack creates itself: its deployed ID, once it is deployed.
     const properties = await deployed.resolveDeclaration(synthesized.properties, synthesized.stackName, synthesized.stackResourceTypes ?? {});
     const resource = { ...synthesized, properties };
-    const settings = readSettings(resource.properties, ctx.adminAccount, true, ctx.readers);
+    const settings = parseDeclaration(resource.properties, ctx.adminAccount, true, ctx.readers);
     const reader = settings.service;
     const token = tokenIn({ ...resource.properties, ServiceToken: undefined });
     let target: string | undefined;
@@ -137,7 +138,7 @@ export async function previewResources(resources: readonly DeclaredResource[], c
 /** A resource and its declaration as the handler reads it. */
 interface ReadResource {
   readonly resource: DeclaredResource;
-  readonly settings: Settings<MemberReader>;
+  readonly settings: Declaration<MemberReader>;
 }
 
 async function previewTarget(reader: MemberReader, target: string, resources: readonly ReadResource[], stacks: Stacks,
@@ -163,14 +164,14 @@ async function previewTarget(reader: MemberReader, target: string, resources: re
     const path = ledger.claimPathOf(resource.stackName, resource.logicalId);
     const own = claims.find((claim) => claim.path === path);
     const others = claims.filter((claim) => claim !== own);
-    const previous = own ? [...heldAccounts(own)] : [];
+    const previous = claimAccounts(own);
     const desiredIds = new Set(desired.map((m) => m.accountId));
     const candidates = new Set(previous.filter((id) => !desiredIds.has(id)));
     const { held } = await accountsHeldElsewhere({
       candidates,
       siblingAccounts: settings.siblingAccounts,
       siblingUnits: settings.siblingUnits,
-      resolveUnits: (units) => resolveUnits(units),
+      resolveUnits: async ({ units, exclude }) => new Set((await resolveUnits(units, exclude)).accounts.keys()),
       others,
       stackId: stackId ?? '',
       stackGone: (id) => stacks.gone(id),
@@ -206,7 +207,7 @@ async function previewTarget(reader: MemberReader, target: string, resources: re
     });
   }
 
-  const claimed = new Set<string>(claims.flatMap((claim: LoadedClaim) => [...heldAccounts(claim)]));
+  const claimed = new Set<string>(claims.flatMap((claim: LoadedClaim) => [...heldByClaim(claim)]));
   const gone = reads.statuses.keepsDisassociated ? new Set(reads.statuses.recreatable) : new Set<string>();
   return {
     service: definition.name,

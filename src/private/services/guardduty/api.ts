@@ -2,6 +2,7 @@
 import {
   CreateMembersCommand,
   DeleteMembersCommand,
+  DescribeOrganizationConfigurationCommand,
   DisassociateMembersCommand,
   GetDetectorCommand,
   GuardDutyClient,
@@ -49,6 +50,19 @@ export class GuardDutyMemberApi extends GuardDutyMemberReads implements MemberAp
   async deleteMembers(accountIds: string[]): Promise<UnprocessedAccount[]> {
     const out = await this.client.send(new DeleteMembersCommand({ DetectorId: this.detectorId, AccountIds: accountIds }));
     return unprocessed(out.UnprocessedAccounts);
+  }
+
+  /**
+   * DescribeOrganizationConfiguration answers only the organization's delegated administrator.
+   * Any refusal or failure is taken as "not": created accounts are then read back, as always.
+   */
+  async organizationAdministrator(): Promise<boolean> {
+    try {
+      await this.client.send(new DescribeOrganizationConfigurationCommand({ DetectorId: this.detectorId, MaxResults: 1 }));
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -20,6 +20,8 @@ export const GUARDDUTY: ServiceDefinition = {
   memberActions: [
     'guardduty:CreateMembers',
     'guardduty:DeleteMembers',
+    // Tells whether the administrator is the organization's delegated administrator (no read-back of organization accounts).
+    'guardduty:DescribeOrganizationConfiguration',
     'guardduty:DisassociateMembers',
     // Tells a deleted detector from other refusals on Delete.
     'guardduty:GetDetector',

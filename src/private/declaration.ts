@@ -1,10 +1,13 @@
 /**
- * The declaration as the handler reads it from the resource properties. Tokens resolve at deploy
- * time, so everything is validated again before anything changes; a Delete reads leniently and
- * is never blocked by a bad declaration.
+ * The declaration of a member resource, parsed once from its properties (or, for a sync, from
+ * its claim) into one typed value that the run passes down. Tokens resolve at deploy time, so
+ * everything is validated again before anything changes; a Delete reads leniently and is never
+ * blocked by a bad declaration.
  */
 import { ReconcileError } from './engine';
-import { decodeAccounts } from './ledger/codec';
+import { decodeAccounts, encodeAccounts, fingerprint } from './ledger/codec';
+import { UnitDeclaration } from './ledger/held';
+import { ClaimRecord, DeclarationSecret } from './ledger/records';
 import { RemovalMode } from './planner';
 import {
   ACCOUNT_ID_PATTERN,
@@ -18,13 +21,14 @@ import {
   ReconcileProperties,
   ROOT_ID_PATTERN,
   SCHEMA_VERSION,
+  SiblingDeclarations,
 } from './properties';
 import type { MemberReader, MemberService } from './services/member-service';
 
 export type RemovalPolicyName = 'DESTROY' | 'RETAIN';
 
-/** The declaration read from a resource's properties, with the service `S` it names (the handler's full service by default). */
-export interface Settings<S extends MemberReader = MemberService> {
+/** A resource's declaration, with the service `S` it names (the handler's full service by default). */
+export interface Declaration<S extends MemberReader = MemberService> {
   readonly service: S;
   /** Static members, validated (strict) or as far as they decode (lenient). */
   readonly members: MemberDeclaration[];
@@ -43,8 +47,10 @@ export interface Settings<S extends MemberReader = MemberService> {
   readonly organizationalUnits: string[];
   /** Never declared through the organizational units. */
   readonly excludeAccounts: string[];
-  /** The organizational units the stack's other constructs of this service declare. */
-  readonly siblingUnits: string[];
+  /** The organizational units the stack's other constructs of this service declare, each with its exclusions. */
+  readonly siblingUnits: UnitDeclaration[];
+  /** Of the properties, ServiceToken aside: a rollback brings one fingerprint back to another. */
+  readonly fingerprint: string;
 }
 
 /** Members of a declaration that was deployed before; invalid entries were never applied. */
@@ -81,8 +87,9 @@ export function readService<S extends MemberReader>(props: ReconcileProperties, 
   return service;
 }
 
-export function readSettings<S extends MemberReader>(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean,
-  services: readonly S[]): Settings<S> {
+/** Parses the properties: `strict` validates everything (Create, Update), else reads what decodes (Delete). */
+export function parseDeclaration<S extends MemberReader>(props: ReconcileProperties, adminAccount: string | undefined, strict: boolean,
+  services: readonly S[]): Declaration<S> {
   const service = readService(props, services);
   const fail = (message: string) => {
     throw new ReconcileError(message);
@@ -137,10 +144,11 @@ export function readSettings<S extends MemberReader>(props: ReconcileProperties,
     siblingAccounts: readSiblings(props, strict),
     ledgerSchema: props.Schema === SCHEMA_VERSION,
     ...readOrganizationSources(props, strict),
+    fingerprint: fingerprint(props),
   };
 }
 
-function readOrganizationSources(props: ReconcileProperties, strict: boolean): Pick<Settings<MemberReader>, 'organizationalUnits' | 'excludeAccounts' | 'siblingUnits'> {
+function readOrganizationSources(props: ReconcileProperties, strict: boolean): Pick<Declaration<MemberReader>, 'organizationalUnits' | 'excludeAccounts' | 'siblingUnits'> {
   const list = (name: 'OrganizationalUnits' | 'ExcludeAccounts', value: unknown, valid: (item: string) => boolean, what: string): string[] => {
     if (value === undefined) return [];
     if (!Array.isArray(value)) {
@@ -160,12 +168,57 @@ function readOrganizationSources(props: ReconcileProperties, strict: boolean): P
   const unit = (id: string) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id);
   const organizationalUnits = list('OrganizationalUnits', props.OrganizationalUnits, unit, 'an OU ID (ou-...) or a root ID (r-...)');
   const excludeAccounts = list('ExcludeAccounts', props.ExcludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
-  const siblings = props.Siblings?.OrganizationalUnits;
+  return { organizationalUnits, excludeAccounts, siblingUnits: readSiblingUnits(props.Siblings, unit) };
+}
+
+/** Lenient always: a sibling's declaration is validated by its own resource. */
+function readSiblingUnits(siblings: SiblingDeclarations | undefined, unit: (id: string) => boolean): UnitDeclaration[] {
+  const ids = (value: unknown, valid: (id: string) => boolean) =>
+    (Array.isArray(value) ? value.filter((id): id is string => typeof id === 'string' && valid(id)) : []);
+  const declarations = Array.isArray(siblings?.Units) ? siblings!.Units : [];
+  return declarations
+    .map((d) => ({ units: ids(d?.OrganizationalUnits, unit), exclude: ids(d?.ExcludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id)) }))
+    .filter((d) => d.units.length > 0);
+}
+
+/**
+ * The declaration a claim records (with its static members' emails): what a sync deploys again,
+ * siblings included. Its fingerprint is the deployed properties'.
+ */
+export function declarationOfClaim(service: MemberService, claim: ClaimRecord, secret: DeclarationSecret | undefined): Declaration {
+  const declared = claim.declaration;
   return {
-    organizationalUnits,
-    excludeAccounts,
-    // Lenient always: a sibling's declaration is validated by its own resource.
-    siblingUnits: Array.isArray(siblings) ? siblings.filter((id): id is string => typeof id === 'string' && unit(id)) : [],
+    service,
+    members: (secret?.members ?? []).map(([accountId, email]) => ({ accountId, email })),
+    invite: declared.invite,
+    message: secret?.message,
+    disableEmailNotification: declared.disableEmailNotification,
+    removal: declared.memberRemoval === 'DISASSOCIATE' ? 'DISASSOCIATE' : 'DELETE',
+    failOnUnprocessed: declared.failOnUnprocessed,
+    removalPolicy: declared.removalPolicy === 'RETAIN' ? 'RETAIN' : 'DESTROY',
+    maxRemovals: declared.maxRemovals,
+    siblingAccounts: decodeAccounts(declared.siblingAccounts),
+    ledgerSchema: true,
+    organizationalUnits: [...declared.organizationalUnits],
+    excludeAccounts: [...declared.excludeAccounts],
+    siblingUnits: (declared.siblingUnits ?? []).map((d) => ({ units: [...d.units], exclude: [...d.exclude] })),
+    fingerprint: claim.fingerprint,
+  };
+}
+
+/** The declaration as a claim records it (emails aside): what a later sync needs to deploy it again. */
+export function declaredSettings(declaration: Declaration): ClaimRecord['declaration'] {
+  return {
+    organizationalUnits: declaration.organizationalUnits,
+    excludeAccounts: declaration.excludeAccounts,
+    invite: declaration.invite,
+    memberRemoval: declaration.removal,
+    failOnUnprocessed: declaration.failOnUnprocessed,
+    disableEmailNotification: declaration.disableEmailNotification,
+    removalPolicy: declaration.removalPolicy,
+    maxRemovals: declaration.maxRemovals,
+    siblingAccounts: declaration.siblingAccounts.length > 0 ? encodeAccounts(declaration.siblingAccounts) : undefined,
+    siblingUnits: declaration.siblingUnits.length > 0 ? declaration.siblingUnits : undefined,
   };
 }
 

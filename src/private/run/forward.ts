@@ -1,0 +1,293 @@
+/**
+ * Create, Update and Sync: bring membership to the declaration. The first invocation resolves
+ * the declaration, reads live state, checks the removal guard and the quota, writes the journal
+ * and then the claim, and only then changes members. Every later invocation continues from the
+ * journal alone, within the journal's scope, and checks the guard and the quota again on what it
+ * is about to do.
+ */
+import { RUN_BUDGET_MS } from './budgets';
+import { recordsOf } from './claim';
+import { LiveRead, memberApi, readLive, RunContext, writeCensus } from './context';
+import { Inherited, inheritedRun, previousHoldings, resolveDeclared } from './declared';
+import { addProgress, isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf, writeState } from './journal';
+import { CONTINUE, done, SliceResult } from './outcome';
+import { claimedElsewhere, heldElsewhere, Siblings } from './protection';
+import { finishUndo, stopped, StopReason } from './undo';
+import { Declaration } from '../declaration';
+import { accountCount, execute, Execution, failureReason, MemberApi, ReconcileError } from '../engine';
+import { decodeAccounts, newGeneration } from '../ledger/codec';
+import { LoadedJournal } from '../ledger/ledger';
+import { JournalRecord, RunKind, RunOptions } from '../ledger/records';
+import { changedAccounts, Plan, planMembers, removalLimit, removedAccounts } from '../planner';
+import { MemberDeclaration, ReconcileProperties } from '../properties';
+import { isAwaited } from '../stacks';
+import { checkGuard, checkQuota, GuardError } from './checks';
+import { resumeStep, Started } from './resume';
+
+export interface ForwardRequest {
+  readonly kind: RunKind;
+  /** The declaration, parsed once (a sync's comes from its claim). */
+  readonly declaration: Declaration;
+  /** An Update's old properties: their fingerprint, and what a resource without a claim held. */
+  readonly oldProps?: ReconcileProperties;
+  readonly oldFingerprint?: string;
+  /** An Update onto a different target: the old one's Delete follows. */
+  readonly replacement?: boolean;
+}
+
+export async function forward(run: RunContext, request: ForwardRequest): Promise<SliceResult> {
+  const mine = isOwnRun(run.own?.journal, run.requestId) ? run.own!.journal : undefined;
+  if (mine) {
+    switch (mine.state.phase) {
+      case 'done':
+        // The Provider framework may call twice: the work is done.
+        return done(run.service.definition, run.target, { ...NO_PROGRESS, unchanged: 0, unprocessed: 0, disabled: 0, ...mine.state.progress });
+      case 'failed':
+      case 'undone':
+        throw new ReconcileError(mine.state.failure ?? `${run.service.definition.name}: the deployment failed.`);
+      case 'undoing':
+        return finishUndo(run, mine);
+    }
+  }
+  if (request.kind !== 'Sync') {
+    const why = stopReason(run, request.kind, mine);
+    if (why) return stopped(run, mine, why);
+  }
+  let started: Started;
+  try {
+    started = mine ? await resumeStep(run, mine) : await begin(run, request);
+  } catch (err) {
+    // The guard refused a continuation (live state changed under the run): it stops as a failure does.
+    if (!(err instanceof GuardError) || !mine) throw err;
+    return stopped(run, mine, { kind: 'failed', detail: err.message });
+  }
+  return step(run, started);
+}
+
+/** Why a deployment's run must stop before going on: CloudFormation gave up on it, or it is out of time. */
+function stopReason(run: RunContext, kind: RunKind, mine: LoadedJournal | undefined): StopReason | undefined {
+  if (!isAwaited(run.stack, kind === 'Create' ? 'Create' : 'Update')) {
+    const { status, rootStatus } = run.stack;
+    return { kind: 'cancelled', detail: `stack status ${status}${rootStatus ? `, root stack ${rootStatus}` : ''}`, request: kind === 'Create' ? 'Create' : 'Update' };
+  }
+  if (Date.now() > run.startedAt + RUN_BUDGET_MS) {
+    return { kind: 'out-of-time', detail: `${Math.round(RUN_BUDGET_MS / 60_000)} minutes`, progress: mine?.state.progress };
+  }
+  return undefined;
+}
+
+function runOptions(request: ForwardRequest, previousCount: number, undoOnFailure: boolean): RunOptions {
+  const { declaration: d } = request;
+  return {
+    invite: d.invite,
+    removal: d.removal,
+    failOnUnprocessed: d.failOnUnprocessed,
+    disableEmailNotification: d.disableEmailNotification,
+    removalLimit: Math.min(Number.MAX_SAFE_INTEGER, removalLimit(previousCount, d.maxRemovals)),
+    previousCount,
+    maxRemovals: d.maxRemovals,
+    undoOnFailure,
+  };
+}
+
+/** The first invocation: everything is read and checked, then journaled, before any change. */
+async function begin(run: RunContext, request: ForwardRequest): Promise<Started> {
+  const { declaration } = request;
+  const inherited = await inheritedRun(run);
+  const holdings = previousHoldings(run, request.kind, request.oldProps, request.replacement === true, inherited);
+  const { desired } = await resolveDeclared(run, declaration);
+  const desiredIds = new Set(desired.map((m) => m.accountId));
+  const previousIds = new Set(holdings.previous);
+  const candidates = new Set(holdings.previous.filter((id) => !desiredIds.has(id)));
+  const api = memberApi(run, { message: declaration.message, disableEmailNotification: declaration.disableEmailNotification });
+  const siblings = { accounts: declaration.siblingAccounts, units: declaration.siblingUnits };
+  let [read, protectedIds] = await Promise.all([
+    readLive(run, api, [...new Set([...desiredIds, ...previousIds])]),
+    heldElsewhere(run, candidates, siblings),
+  ]);
+  const undoOnFailure = request.kind === 'Create' || request.replacement === true;
+  const options = runOptions(request, holdings.previous.length, undoOnFailure);
+  const makePlan = () => planMembers({
+    statuses: api.statuses,
+    desired,
+    previous: holdings.previous,
+    live: [...read.live.values()],
+    protected: protectedIds,
+    onlyChanges: holdings.onlyChanges,
+    memberCount: read.total,
+    invite: declaration.invite,
+    removal: declaration.removal,
+  });
+  let plan = makePlan();
+  checkGuard(run, options, removedAccounts(plan.removals).length, request.kind);
+  if (plan.peakMembers > read.total && !read.listed && plan.peakMembers >= plan.quota * 0.9) {
+    read = await readLive(run, api, [], true);
+    plan = makePlan();
+  }
+  checkQuota(run, plan, read.total);
+  logPlan(run, plan, desired.length, holdings.previous.length);
+  const organizationAccounts = await knownOrganizationAccounts(api, declaration, desired);
+  const facts = { desiredIds, previousIds, plan, read, protectedIds, options, inherited, holdings, siblings, organizationAccounts };
+  const draft = draftOf(run, request, facts);
+  const adopted = adoptedAccounts(run, desiredIds, previousIds, read, draft.unmanaged);
+  const journal = await writeAhead(run, draft, declaration, desiredIds, adopted);
+  return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, organizationAccounts };
+}
+
+/** What `begin` learnt, for the journal. */
+interface BeginFacts {
+  readonly desiredIds: ReadonlySet<string>;
+  readonly previousIds: ReadonlySet<string>;
+  readonly plan: Plan;
+  readonly read: LiveRead;
+  readonly protectedIds: ReadonlySet<string>;
+  readonly options: RunOptions;
+  readonly inherited?: Inherited;
+  readonly holdings: ReturnType<typeof previousHoldings>;
+  readonly siblings: Siblings;
+  readonly organizationAccounts?: ReadonlySet<string>;
+}
+
+/**
+ * The journal's content: the scope (every account the plan changes, and every account whose
+ * holding changes) with how each stood, which of them no declaration held, and the emails to
+ * create with.
+ */
+function draftOf(run: RunContext, request: ForwardRequest, facts: BeginFacts): JournalDraft {
+  const { desiredIds, previousIds, plan, read, inherited, holdings } = facts;
+  const changed = new Set(changedAccounts(plan));
+  const scope = new Set([...changed, ...desiredIds, ...previousIds].filter((id) => changed.has(id) || desiredIds.has(id) !== previousIds.has(id)));
+  inherited?.prior?.forEach((_, id) => scope.add(id));
+  const prior = priorOf(scope, read.live, inherited?.prior);
+  const claimed = claimedElsewhere(run, facts.siblings);
+  const unmanaged = new Set([...scope].filter((id) => prior.get(id) !== undefined && !previousIds.has(id) && !claimed.has(id)));
+  inherited?.unmanaged.forEach((id) => unmanaged.add(id));
+  return {
+    kind: request.kind,
+    from: inherited?.from ?? request.oldFingerprint,
+    to: request.declaration.fingerprint,
+    operation: run.stack.operation,
+    previousClaim: inherited ? inherited.previousClaim : run.own?.generation,
+    previousAccounts: inherited || holdings.fromProperties ? holdings.previous : undefined,
+    options: facts.options,
+    prior,
+    unmanaged,
+    protected: facts.protectedIds,
+    onlyChanges: holdings.onlyChanges,
+    create: new Map([...(inherited?.create ?? []), ...plan.additions.create.map((m) => [m.accountId, m.email] as const)]),
+    message: request.declaration.message,
+    staticMembers: facts.organizationAccounts ? request.declaration.members.map((m) => m.accountId) : undefined,
+  };
+}
+
+/**
+ * The declared accounts that came from organizational units, when the administrator is the
+ * organization's delegated administrator for the service: CreateMembers enables them at once,
+ * so they need neither a read-back nor an invitation.
+ */
+async function knownOrganizationAccounts(api: MemberApi, declaration: Declaration, desired: readonly MemberDeclaration[]): Promise<Set<string> | undefined> {
+  if (declaration.organizationalUnits.length === 0 || !api.organizationAdministrator || !await api.organizationAdministrator()) {
+    return undefined;
+  }
+  const staticIds = new Set(declaration.members.map((m) => m.accountId));
+  return new Set(desired.map((m) => m.accountId).filter((id) => !staticIds.has(id)));
+}
+
+/** The journal, then the claim: both before the first change. */
+async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration, desired: ReadonlySet<string>,
+  adopted: Iterable<string>): Promise<JournalRecord> {
+  const records = recordsOf(run);
+  const generation = newGeneration();
+  const { record, secret } = journalOf(run, draft, generation);
+  const written = await records.writeJournal(record, secret);
+  await records.writeClaim(declaration, desired, adopted, generation);
+  return written;
+}
+
+/** Declared accounts that were members, held by no declaration, when the claim took them (kept from before). */
+function adoptedAccounts(run: RunContext, desired: ReadonlySet<string>, previous: ReadonlySet<string>, read: LiveRead,
+  unmanaged: ReadonlySet<string>): string[] {
+  const before = new Set(decodeAccounts(run.own?.record?.adopted));
+  return [...desired].filter((id) => before.has(id) || (!previous.has(id) && read.live.has(id) && unmanaged.has(id)));
+}
+
+/** This invocation's share: execute, then done, continue, or fail. */
+async function step(run: RunContext, started: Started): Promise<SliceResult> {
+  const { journal, api, plan } = started;
+  const sync = journal.kind === 'Sync';
+  const execution = await execute(api, plan, started.read.live, {
+    invite: journal.options.invite,
+    removal: journal.options.removal,
+    failOnUnprocessed: journal.options.failOnUnprocessed,
+    log: run.log,
+    deadline: Math.min(run.deadline, sync ? Number.POSITIVE_INFINITY : run.startedAt + RUN_BUDGET_MS),
+    requestId: run.requestId,
+    organizationAccounts: started.organizationAccounts,
+  });
+  const progress = addProgress(started.progress, execution.summary);
+  if (execution.problems.length > 0 && journal.options.failOnUnprocessed) {
+    return failed(run, started, execution, progress);
+  }
+  if (!execution.complete) {
+    if (sync) {
+      // A sync does not span invocations: the next run (sync or deployment) takes over from its journal.
+      run.log.warn('sync out of time: the next sync continues', { ...progress });
+      await writeState(run, journal, 'failed', progress, `${run.service.definition.name}: the sync ran out of time.`);
+      return done(run.service.definition, run.target, { ...execution.summary, ...progress });
+    }
+    run.log.info('continuing in the next invocation', { ...progress });
+    await writeState(run, journal, 'running', progress);
+    return CONTINUE;
+  }
+  if (execution.problems.length > 0) {
+    run.log.warn('unprocessed accounts ignored (failOnUnprocessed is false)', { problems: execution.problems });
+  }
+  await Promise.all([writeState(run, journal, 'done', progress), writeCensus(run, started.read, progress.created - progress.removed)]);
+  const summary = { ...execution.summary, ...progress };
+  run.log.info('reconciled', { ...summary });
+  return done(run.service.definition, run.target, summary);
+}
+
+/** Failed accounts with failOnUnprocessed: a create is undone here; an update is put back by CloudFormation's rollback. */
+async function failed(run: RunContext, started: Started, execution: Execution, progress: LoadedJournal['state']['progress']): Promise<SliceResult> {
+  const { journal, plan } = started;
+  const name = run.service.definition.name;
+  const failedCount = new Set(execution.problems.map((p) => p.accountId)).size;
+  const removing = removedAccounts(plan.removals).length;
+  const inRemovals = removing > 0 && execution.problems.every((p) => p.operation === 'DisassociateMembers' || p.operation === 'DeleteMembers');
+  const headline = inRemovals
+    ? `${accountCount(failedCount)} of ${removing} to remove could not be removed`
+    : `${accountCount(failedCount)} of ${started.declared} declared could not be brought to the declared state`;
+  run.log.error(inRemovals ? 'removals failed' : 'additions failed', { problems: execution.problems });
+  if (journal.options.undoOnFailure) {
+    return stopped(run, { record: journal, generation: '', state: { requestId: journal.requestId, phase: 'running', progress } },
+      { kind: 'failed', detail: headline, problems: execution.problems, headline });
+  }
+  const epilogue = journal.kind === 'Sync' ? 'Nothing was removed; the next sync or deployment tries again.' : progress.removed > 0
+    ? `CloudFormation's rollback restores the ${accountCount(progress.removed)} this deployment removed (invited accounts must accept again) and removes what it added.`
+    : 'No member was removed; CloudFormation\'s rollback removes what this deployment added.';
+  const reason = failureReason(name, execution.problems, headline, epilogue, run.requestId);
+  await writeState(run, journal, 'failed', progress, reason);
+  throw new ReconcileError(reason);
+}
+
+function logPlan(run: RunContext, plan: Plan, declared: number, previous: number): void {
+  run.log.info('plan', {
+    declared,
+    previouslyHeld: previous,
+    create: plan.additions.create.map((m) => m.accountId),
+    recreate: plan.additions.delete,
+    invite: plan.additions.invite,
+    disassociate: plan.removals.disassociate,
+    delete: plan.removals.delete,
+    released: plan.released,
+    blocked: plan.blocked.map((b) => b.accountId),
+    unchanged: plan.unchanged.length,
+  });
+  if (plan.keptDespiteEmail.length > 0) {
+    run.log.info('accepted members kept although their recorded email differs from the declared one', { accounts: plan.keptDespiteEmail });
+  }
+  if (plan.released.length > 0) {
+    run.log.info('no longer declared here but held by another declaration: not removed', { accounts: plan.released });
+  }
+}
