@@ -42,18 +42,26 @@ export function clientConfig() {
   };
 }
 
+/** Clients for one invocation, and their release once it is done. */
+export interface InvocationClients extends ClientFactory {
+  /** Closes every client's connections: a warm Lambda's next invocation makes its own. */
+  destroy(): void;
+}
+
 /**
  * Clients for one invocation, one per client class. Fresh per invocation: a retry strategy's
  * quota drained by a brownout in one invocation must not leave the next (say, the rollback
  * that follows a failed update) with a single attempt per call.
  */
-export function invocationClients(overrides: object = {}): ClientFactory {
+export function invocationClients(overrides: object = {}): InvocationClients {
   const clients = new Map<unknown, unknown>();
-  return (client) => {
+  const factory = ((client) => {
     if (!clients.has(client)) {
       clients.set(client, new client({ ...clientConfig(), ...overrides }));
     }
     return clients.get(client) as InstanceType<typeof client>;
-  };
+  }) as InvocationClients;
+  factory.destroy = () => clients.forEach((client) => (client as { destroy?: () => void }).destroy?.());
+  return factory;
 }
 

@@ -78,8 +78,9 @@ export async function handleEvent(event: CloudFormationCustomResourceEvent, cont
 
 export async function handler(event: CloudFormationCustomResourceEvent | ContinuedEvent | SyncEvent,
   context: Context): Promise<StartResult | SliceResult | SyncResult> {
+  const clients = invocationClients();
   try {
-    return await route(event, context);
+    return await route(event, context, clients);
   } catch (err) {
     if (err instanceof ReconcileError) {
       throw err;
@@ -90,5 +91,7 @@ export async function handler(event: CloudFormationCustomResourceEvent | Continu
     const reason = describeError(err);
     console.error({ message: 'reconcile failed', requestType: request.RequestType, requestId: request.RequestId, error: reason });
     throw new ReconcileError(`${reason.slice(0, 2000)} (request ${request.RequestId})`);
+  } finally {
+    clients.destroy();
   }
 }

@@ -8,6 +8,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Endpoint } from './member-endpoint';
+import { SimulatedStack } from './simulated-stack';
 
 export type Handler = (event: object, context: object) => Promise<Record<string, unknown>>;
 
@@ -18,10 +19,6 @@ export interface ResourceDeclaration {
 
 /** Logical ID → member resource, as a synthesized template has them. */
 export type Template = Record<string, ResourceDeclaration>;
-
-interface Deployed extends ResourceDeclaration {
-  physicalId: string;
-}
 
 /** The Provider framework's marker for a create that failed before naming a physical ID. */
 export const CREATE_FAILED_MARKER = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
@@ -39,6 +36,22 @@ export interface DeployOptions {
   readonly concurrent?: boolean;
   /** Another resource of the stack fails after the member resources' events: the stack rolls back. */
   readonly anotherResourceFails?: boolean;
+  /**
+   * Another resource fails while this resource's create or update is still running, after this
+   * many isComplete calls: CloudFormation stops waiting for it and rolls back, while the Provider
+   * framework's waiter goes on calling isComplete in the background.
+   */
+  readonly cancelDuring?: { readonly logicalId: string; readonly afterCalls: number };
+  /** `cdk deploy --no-rollback`: a failed deployment leaves the stack in UPDATE_FAILED (or CREATE_FAILED). */
+  readonly noRollback?: boolean;
+  /** Called after each isComplete call that did not complete, of any resource's create or update. */
+  readonly afterIsComplete?: (logicalId: string, calls: number) => void;
+}
+
+/** What the framework tells the driver while a request runs. */
+export interface SendHooks {
+  /** After each isComplete call that did not complete. */
+  readonly afterIsComplete?: (calls: number) => void;
 }
 
 export interface DriverOptions {
@@ -48,7 +61,6 @@ export interface DriverOptions {
   readonly functionName?: string;
 }
 
-let requests = 0;
 
 /** The CDK Provider framework in front of the handler. */
 export class ProviderFramework {
@@ -75,7 +87,7 @@ export class ProviderFramework {
   }
 
   /** One CloudFormation request; resolves with the physical ID and Data, or throws with the reason. */
-  async send(event: Record<string, unknown>): Promise<{ physicalId: string; data: Record<string, unknown> }> {
+  async send(event: Record<string, unknown>, hooks: SendHooks = {}): Promise<{ physicalId: string; data: Record<string, unknown> }> {
     if (event.RequestType === 'Delete' && event.PhysicalResourceId === CREATE_FAILED_MARKER) {
       return { physicalId: CREATE_FAILED_MARKER, data: {} };
     }
@@ -104,6 +116,9 @@ export class ProviderFramework {
       if (result.Data && Object.keys(result.Data).length > 0) {
         this.fail(new Error('"Data" is not allowed if "IsComplete" is "False"'));
       }
+      hooks.afterIsComplete?.(calls);
+      // The waiter's pause between calls (seconds in AWS, a millisecond here): other work goes on meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1));
     }
     return this.fail(new Error('Operation timed out'));
   }
@@ -134,180 +149,7 @@ export class CloudFormationSimulator {
   }
 }
 
-export class SimulatedStack {
-  readonly stackId: string;
-  readonly resources = new Map<string, Deployed>();
-
-  constructor(private readonly cfn: CloudFormationSimulator, readonly name: string) {
-    this.stackId = cfn.endpoint.cloudFormation.createStack(name, 'REVIEW_IN_PROGRESS');
-  }
-
-  private setStatus(status: string) {
-    this.cfn.endpoint.cloudFormation.setStatus(this.stackId, status);
-  }
-
-  private event(requestType: string, logicalId: string, resource: ResourceDeclaration, extra: object = {}) {
-    return {
-      RequestType: requestType,
-      ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework-onEvent',
-      ResponseURL: 'https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x',
-      StackId: this.stackId,
-      RequestId: `req-${++requests}`,
-      LogicalResourceId: logicalId,
-      ResourceType: resource.type,
-      ResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework-onEvent', ...resource.properties },
-      ...extra,
-    };
-  }
-
-  private create(logicalId: string, resource: ResourceDeclaration) {
-    return this.cfn.framework.send(this.event('Create', logicalId, resource));
-  }
-
-  private update(logicalId: string, resource: ResourceDeclaration, old: Deployed) {
-    return this.cfn.framework.send(this.event('Update', logicalId, resource, {
-      PhysicalResourceId: old.physicalId,
-      OldResourceProperties: { ServiceToken: 'arn:aws:lambda:us-east-1:999999999999:function:framework-onEvent', ...old.properties },
-    }));
-  }
-
-  private remove(logicalId: string, resource: Deployed) {
-    return this.cfn.framework.send(this.event('Delete', logicalId, resource, { PhysicalResourceId: resource.physicalId }));
-  }
-
-  /** Deploys `template`; throws DeploymentFailed (after the rollback) when the deployment fails. */
-  async deploy(template: Template, options: DeployOptions = {}): Promise<void> {
-    const creating = this.resources.size === 0;
-    this.setStatus(creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS');
-    const ids = options.order ? [...options.order, ...Object.keys(template).filter((id) => !options.order!.includes(id))] : Object.keys(template);
-    const before = new Map(this.resources);
-    const created: string[] = [];
-    const updated: string[] = [];
-    const replaced: { logicalId: string; old: Deployed; replacement: Deployed }[] = [];
-    const failures: string[] = [];
-
-    const step = async (logicalId: string) => {
-      const next = template[logicalId];
-      const current = this.resources.get(logicalId);
-      if (current && JSON.stringify(current.properties) === JSON.stringify(next.properties) && current.type === next.type) {
-        return;
-      }
-      try {
-        if (!current) {
-          created.push(logicalId);
-          const out = await this.create(logicalId, next);
-          this.resources.set(logicalId, { ...next, physicalId: out.physicalId });
-        } else {
-          updated.push(logicalId);
-          const out = await this.update(logicalId, next, current);
-          const deployed = { ...next, physicalId: out.physicalId };
-          if (out.physicalId !== current.physicalId) replaced.push({ logicalId, old: current, replacement: deployed });
-          this.resources.set(logicalId, deployed);
-        }
-      } catch (err) {
-        failures.push((err as { reason?: string }).reason ?? String(err));
-        const physicalId = (err as { physicalId?: string }).physicalId;
-        if (!current && physicalId) {
-          // A failed create still gets its (rollback) Delete, with whatever physical ID it answered.
-          this.resources.set(logicalId, { ...next, physicalId });
-        } else if (current) {
-          // The rollback update's old properties are the ones that failed.
-          this.resources.set(logicalId, { ...next, physicalId: current.physicalId });
-        }
-      }
-    };
-    if (options.concurrent) {
-      await Promise.all(ids.map(step));
-    } else {
-      for (const id of ids) {
-        await step(id);
-        if (failures.length > 0) break;
-      }
-    }
-    if (options.anotherResourceFails && failures.length === 0) {
-      failures.push('Resource handler returned message: "another resource of the stack failed"');
-    }
-
-    if (failures.length === 0) {
-      if (!creating) {
-        this.setStatus('UPDATE_COMPLETE_CLEANUP_IN_PROGRESS');
-        for (const { logicalId, old } of replaced) {
-          await this.remove(logicalId, old);
-        }
-        for (const [logicalId, old] of before) {
-          if (!(logicalId in template)) {
-            await this.remove(logicalId, old);
-            this.resources.delete(logicalId);
-          }
-        }
-      }
-      this.setStatus(creating ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE');
-      return;
-    }
-
-    // Roll back: updated resources get the old properties again; resources this deployment
-    // created, and the new physical resources of replacements, are deleted.
-    this.setStatus(creating ? 'ROLLBACK_IN_PROGRESS' : 'UPDATE_ROLLBACK_IN_PROGRESS');
-    for (const logicalId of [...updated].reverse()) {
-      const old = before.get(logicalId)!;
-      const current = this.resources.get(logicalId)!;
-      try {
-        // Back onto the old physical resource: a replacement's new one is deleted below.
-        await this.update(logicalId, old, { ...current, physicalId: old.physicalId });
-      } catch (err) {
-        this.setStatus('UPDATE_ROLLBACK_FAILED');
-        throw new DeploymentFailed([...failures, `rollback failed: ${(err as Error).message}`]);
-      }
-      this.resources.set(logicalId, old);
-    }
-    if (!creating) {
-      this.setStatus('UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS');
-    }
-    for (const { logicalId, replacement } of replaced) {
-      await this.remove(logicalId, replacement);
-    }
-    for (const logicalId of [...created].reverse()) {
-      const resource = this.resources.get(logicalId);
-      if (resource) {
-        await this.remove(logicalId, resource);
-        this.resources.delete(logicalId);
-      }
-    }
-    this.setStatus(creating ? 'ROLLBACK_COMPLETE' : 'UPDATE_ROLLBACK_COMPLETE');
-    throw new DeploymentFailed(failures);
-  }
-
-  /**
-   * EventBridge fires a sync schedule: the rule's input, its references resolved (the member
-   * resource's physical ID, the stack ID), goes to the handler as Lambda's asynchronous event.
-   */
-  async sync(input: SyncInput): Promise<Record<string, unknown>> {
-    // The rule's Input is a JSON string, or an Fn::Join of its text around the Refs.
-    const resolve = (value: unknown): string => {
-      if (typeof value === 'string') return value;
-      const { Ref: ref, 'Fn::Join': join } = value as { 'Ref'?: string; 'Fn::Join'?: [string, unknown[]] };
-      if (join) return join[1].map(resolve).join(join[0]);
-      if (ref === 'AWS::StackId') return this.stackId;
-      const resource = ref === undefined ? undefined : this.resources.get(ref);
-      if (!resource) throw new Error(`test setup: cannot resolve ${JSON.stringify(value)} in a sync input`);
-      return resource.physicalId;
-    };
-    return this.cfn.framework.invoke(JSON.parse(resolve(input)) as object);
-  }
-
-  /** Deletes the stack; `skip` resources are left alone (as `--retain-resources` on a failed delete does). */
-  async delete(options: { skip?: readonly string[] } = {}): Promise<void> {
-    this.setStatus('DELETE_IN_PROGRESS');
-    for (const [logicalId, resource] of [...this.resources].reverse()) {
-      if (!options.skip?.includes(logicalId)) {
-        await this.remove(logicalId, resource);
-      }
-    }
-    this.resources.clear();
-    this.cfn.endpoint.cloudFormation.deleteStack(this.stackId);
-  }
-}
-
+export { SimulatedStack } from './simulated-stack';
 /** A schedule rule's input, as synthesized: JSON text, joined around `{ Ref }`s to the member resource and the stack ID. */
 export type SyncInput = unknown;
 

@@ -61,16 +61,26 @@ export class CloudFormationModel {
     stack.resources.set(logicalId, { type, physicalId, status });
   }
 
-  /** Sets the status (e.g. UPDATE_ROLLBACK_IN_PROGRESS) of the live stack by that name, or the stack with that ID. */
+  /**
+   * Sets the status (e.g. UPDATE_ROLLBACK_IN_PROGRESS) of the live stack by that name, or the
+   * stack with that ID. As CloudFormation does, an update operation (UPDATE_IN_PROGRESS) sets the
+   * stack's LastUpdatedTime, later than any before; the statuses of its rollback or cleanup do not.
+   */
   setStatus(nameOrId: string, status: string) {
     const stack = this.find(nameOrId);
     if (!stack) throw new Error(`test setup: no stack ${nameOrId}`);
     stack.status = status;
     if (status === 'DELETE_COMPLETE') {
       stack.deletionTime = new Date();
-    } else {
-      stack.lastUpdatedTime = new Date();
+    } else if (status === 'UPDATE_IN_PROGRESS') {
+      const last = (stack.lastUpdatedTime ?? stack.creationTime).getTime();
+      stack.lastUpdatedTime = new Date(Math.max(Date.now(), last + 1));
     }
+  }
+
+  /** Removes a resource of the live stack by that name (or the stack with that ID). */
+  removeResource(nameOrId: string, logicalId: string) {
+    this.find(nameOrId)?.resources.delete(logicalId);
   }
 
   deleteStack(nameOrId: string) {
@@ -139,6 +149,9 @@ export function cloudFormationService(model: CloudFormationModel): ServiceDefini
           },
         };
       }
+      if (input.Action === 'ListStackResources') {
+        return { operation: 'ListStackResources', mutating: false, accounts: 0, run: () => listStackResources(model, input) };
+      }
       if (input.Action !== 'DescribeStacks') return undefined;
       return {
         operation: 'DescribeStacks',
@@ -154,4 +167,22 @@ export function cloudFormationService(model: CloudFormationModel): ServiceDefini
       };
     },
   };
+}
+
+/** ListStackResources: a live stack's resources by name, or any stack's by ID, in pages of 100. */
+function listStackResources(model: CloudFormationModel, input: Record<string, unknown>) {
+  const name = input.StackName as string | undefined;
+  if (!name) throw new ServiceError(400, 'ValidationError', '1 validation error detected: Value null at \'stackName\' failed to satisfy constraint: Member must not be null');
+  const stack = model.find(name);
+  if (!stack) throw new ServiceError(400, 'ValidationError', `Stack with id ${name} does not exist`);
+  const all = [...stack.resources].map(([logicalId, r]) => ({
+    LogicalResourceId: logicalId,
+    PhysicalResourceId: r.physicalId,
+    ResourceType: r.type,
+    LastUpdatedTimestamp: stack.lastUpdatedTime ?? stack.creationTime,
+    ResourceStatus: r.status,
+  }));
+  const start = Number(input.NextToken ?? 0);
+  const page = all.slice(start, start + 100);
+  return { StackResourceSummaries: page, NextToken: start + 100 < all.length ? String(start + 100) : undefined };
 }

@@ -68,6 +68,13 @@ export interface Faults {
   readonly rates?: Record<string, Rate>;
 }
 
+/** A call as `intercept` sees it, before it is applied. */
+export interface InterceptedCall {
+  readonly service: ServiceName;
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+}
+
 export interface CallRecord {
   /** Absent when no service had the operation. */
   readonly service?: ServiceName;
@@ -95,6 +102,11 @@ export interface Endpoint {
   now: () => number;
   /** Highest number of requests in flight at once, across services. */
   peakConcurrency: number;
+  /**
+   * Called for each call before it is applied; a promise it returns holds the call until it
+   * settles (a slow write, a lost race), as a test decides.
+   */
+  intercept?: (call: InterceptedCall) => Promise<void> | undefined;
   /** Calls of this operation in any service. */
   count(operation: string, outcome?: string): number;
   countFor(service: ServiceName, operation: string, outcome?: string): number;
@@ -254,6 +266,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
           fail(unknown);
           return;
         }
+        await endpoint.intercept?.({ service: service.name, operation: r.operation, input });
         const rand = dice(service.name, r.operation, url.search, input);
         if (rand() < (faults.throttleRate ?? 0) || !withinRate(service.name, r.operation)) {
           record('throttled');

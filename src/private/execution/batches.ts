@@ -104,11 +104,16 @@ export class BatchRun {
     send: () => Promise<UnprocessedAccount[]>,
     /** Filled with the members read while checking, so callers need not read them again. */
     seen?: Map<string, LiveMember>,
+    /**
+     * The invitation that completes a batch CreateMembers just processed: it goes out even past
+     * the deadline, so no batch is left created but not invited (a disassociated member that
+     * CreateMembers refuses comes back only by this invitation, whatever the invocation's time).
+     */
+    completesPipeline = false,
   ): Promise<Set<string>> {
-    // A created batch's invitation goes ahead of batches not created yet: at the deadline, as
-    // few accounts as possible are left created but not invited.
+    // A created batch's invitation goes ahead of batches not created yet.
     await this.callSlots.acquire(operation === 'InviteMembers');
-    if (this.outOfTime()) {
+    if (!completesPipeline && this.outOfTime()) {
       this.callSlots.release();
       // Not a failure: the next invocation continues from live state.
       this.deferred = true;
@@ -177,9 +182,9 @@ export class BatchRun {
   }
 
   /** Invites one batch; counts the accounts InviteMembers processed, not those already in place. */
-  private async inviteBatch(batch: string[]): Promise<number> {
+  private async inviteBatch(batch: string[], afterCreate = false): Promise<number> {
     const inPlace = new Map<string, LiveMember>();
-    const failed = await this.call('InviteMembers', batch, () => this.api.inviteMembers(batch), inPlace);
+    const failed = await this.call('InviteMembers', batch, () => this.api.inviteMembers(batch), inPlace, afterCreate);
     return batch.filter((id) => !failed.has(id) && !inPlace.has(id)).length;
   }
 
@@ -235,7 +240,7 @@ export class BatchRun {
         && (this.options.inviteAfterCreate?.has(id) ?? true));
       if (toInvite.length > 0) {
         // Not `+= await`: that reads the sum before the await and loses concurrent counts.
-        const invited = await this.inviteBatch(toInvite);
+        const invited = await this.inviteBatch(toInvite, true);
         this.summary.invited += invited;
       }
     });

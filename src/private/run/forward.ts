@@ -185,7 +185,8 @@ function draftOf(run: RunContext, request: ForwardRequest, facts: BeginFacts): J
  * organization's delegated administrator for the service: CreateMembers enables them at once,
  * so they need neither a read-back nor an invitation.
  */
-async function knownOrganizationAccounts(api: MemberApi, declaration: Declaration, desired: readonly MemberDeclaration[]): Promise<Set<string> | undefined> {
+async function knownOrganizationAccounts(api: MemberApi, declaration: Declaration,
+  desired: readonly MemberDeclaration[]): Promise<Set<string> | undefined> {
   if (declaration.organizationalUnits.length === 0 || !api.organizationAdministrator || !await api.organizationAdministrator()) {
     return undefined;
   }
