@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { MembersValidationError } from './errors';
+import { validationError } from './errors';
 import { SYNC_METRIC_NAMESPACE } from './properties';
 import { ReconcileFunction } from './reconcile-function';
 import type { SecurityMembersProviderProps } from '../security-members-provider';
@@ -69,14 +69,14 @@ export class MembersProvider extends Construct {
   static configure(scope: Construct, props: SecurityMembersProviderProps): void {
     const stack = Stack.of(scope);
     if (stack.node.tryFindChild(PROVIDER_ID)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() comes after the stack\'s first member construct, ' +
+      throw validationError(stack, 'ProviderConfiguredLate', 'SecurityMembersProvider.configure() comes after the stack\'s first member construct, ' +
         'which has created the handler with the defaults: call it before');
     }
     if (configured.has(stack)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() is called twice for this stack: pass every setting at once');
+      throw validationError(stack, 'ProviderConfiguredTwice', 'SecurityMembersProvider.configure() is called twice for this stack: pass every setting at once');
     }
     if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider: vpcSubnets and securityGroups need a vpc');
+      throw validationError(stack, 'ProviderSubnetsWithoutVpc', 'SecurityMembersProvider: vpcSubnets and securityGroups need a vpc');
     }
     configured.set(stack, props);
   }
