@@ -106,13 +106,23 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
   './src/private/': { lines: 90, branches: 85, functions: 90, statements: 90 },
 });
 
-// The lowest aws-cdk-lib the library works with: 2.269.0 is the first whose Validations accept
-// acknowledgement IDs with `::` inside brackets (cdk-nag 3's `AwsSolutions-IAM5[Resource::…]`,
-// which the provider acknowledges); 2.268.0 throws InvalidValidationId at synth. CI runs the
-// construct tests against it (.ci/floor-test.sh).
-const PEER_FLOOR = '2.269.0';
+// The lowest aws-cdk-lib the library works with: 2.206.0, the first whose Provider framework
+// logs at FATAL level only (`frameworkLambdaLoggingLevel`) and whose waiter state machine does not
+// log: before it, both log every CloudFormation event, member emails included. It also has
+// everything else the constructs use (nodejs22.x from `determineLatestNodeRuntime`, 2.197.0 on;
+// the framework's own roles and log group; CustomResource serviceTimeout; addWarningV2; app
+// validation failures raised as ValidationErrors). Newer features are detected, not required:
+// aws-cdk-lib's exported ValidationError (2.201.0 on; src/private/errors.ts) and the cdk-nag
+// acknowledgements (`Validations`, 2.251.0 on, taking cdk-nag's bracketed IDs from 2.269.0;
+// src/private/acknowledge.ts). constructs 10.4.2 was current when aws-cdk-lib 2.206.0 came out.
+// Both were published more than 180 days before the first release. CI runs the construct tests
+// against them (.ci/floor-test.sh).
+const PEER_FLOOR = '2.206.0';
+const CONSTRUCTS_FLOOR = '10.4.2';
 project.deps.removeDependency('aws-cdk-lib', DependencyType.PEER);
 project.deps.addDependency(`aws-cdk-lib@^${PEER_FLOOR}`, DependencyType.PEER);
+project.deps.removeDependency('constructs', DependencyType.PEER);
+project.deps.addDependency(`constructs@^${CONSTRUCTS_FLOOR}`, DependencyType.PEER);
 // Develop and test against the newer cdkVersion, not the floor (peerDependencyOptions above).
 project.deps.addDependency(`aws-cdk-lib@${project.cdkVersion}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);

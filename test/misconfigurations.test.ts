@@ -8,7 +8,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import { IConstruct } from 'constructs';
 import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../src';
-import { newStack } from './util';
+import { CDK_MINOR, newStack } from './util';
 import { overlappingUnits, WARNING_METRIC_WITHOUT_SYNC, WARNING_NO_MEMBERS } from '../src/private/members-resource';
 
 const member = { accountId: '222222222222', email: 'aws-workloads@example.com' };
@@ -41,11 +41,16 @@ describe('warnings', () => {
     expect(warningsOf(stack)).toEqual([]);
   });
 
-  test('the warning can be acknowledged by its ID', () => {
+  test('the warning can be acknowledged by its ID on the stack (and, from aws-cdk-lib 2.276.0, on the construct)', () => {
     const stack = newStack();
-    const members = new GuardDutyMembers(stack, 'Members');
-    CoreAnnotations.of(members).acknowledgeWarning(WARNING_NO_MEMBERS, 'emptied on purpose before removing the construct');
+    new GuardDutyMembers(stack, 'Members');
+    CoreAnnotations.of(stack).acknowledgeWarning(WARNING_NO_MEMBERS, 'emptied on purpose before removing the construct');
     expect(warningsOf(stack)).toEqual([]);
+    if (CDK_MINOR >= 276) {
+      const other = newStack();
+      CoreAnnotations.of(new GuardDutyMembers(other, 'Members')).acknowledgeWarning(WARNING_NO_MEMBERS, 'emptied on purpose');
+      expect(warningsOf(other)).toEqual([]);
+    }
   });
 
   test('metricSyncFailures() without a syncSchedule: a warning that the metric never gets data', () => {
