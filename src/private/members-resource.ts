@@ -49,8 +49,8 @@ function checkIds(scope: Construct, property: string, ids: readonly string[] | u
   if (Token.isUnresolved(ids)) return [...ids];
   const code = `Invalid${property[0].toUpperCase()}${property.slice(1)}`;
   const seen = new Set<string>();
-  ids.forEach((id, i) => {
-    if (Token.isUnresolved(id)) return;
+  for (const [i, id] of ids.entries()) {
+    if (Token.isUnresolved(id)) continue;
     if (typeof id !== 'string' || !valid(id)) {
       throw validationError(scope, code, `${property}[${i}] ${shown(scope, id)} is not ${what}`);
     }
@@ -58,7 +58,7 @@ function checkIds(scope: Construct, property: string, ids: readonly string[] | u
       throw validationError(scope, code, `${property}[${i}] '${id}' is listed twice`);
     }
     seen.add(id);
-  });
+  }
   return [...ids];
 }
 
@@ -88,7 +88,10 @@ export class MembersResource {
     const excludeAccounts = this.checkExclusions(props.excludeAccounts);
 
     this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));
-    (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
+    // A plain loop: an error's trace then goes from the constructor straight to the user's code.
+    for (const [i, member] of (props.members ?? []).entries()) {
+      this.declared.add(member, `members[${i}]`);
+    }
 
     const provider = MembersProvider.of(scope);
     provider.allow(service, target === undefined);
