@@ -30,6 +30,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CdkSecurityMembers', packageId: 'CdkSecurityMembers' },
   publishToGo: { moduleName: 'github.com/cdk-security-members/cdk-security-members-go' },
   license: 'Apache-2.0',
+  // 0.x, unreleased: the API may change before 1.0 (Construct Hub shows this).
+  stability: 'experimental',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -147,10 +149,37 @@ project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/rosetta/');
 project.addPackageIgnore('/CONTRIBUTING.md');
-project.addPackageIgnore('/.jsii.tabl.json');
 project.addPackageIgnore('/dist-python-check/');
+project.addPackageIgnore('/build-tools/');
+// The README links the docs and the security policy on GitHub; a packed package is not repacked.
+project.addPackageIgnore('/docs/');
+project.addPackageIgnore('/SECURITY.md');
+project.addPackageIgnore('/*.tgz');
 // jsii-rosetta's translations (.jsii.tabl.json) and the Python check's output are build products.
+// The tablet ships in the npm package: the release builds every language from that package
+// (jsii-pacmak loads a `.jsii.tabl.json` found beside `.jsii`), and so does Construct Hub.
 project.gitignore.exclude('/.jsii.tabl.json', '/dist-python-check/');
+
+// Every README and docstring example, translated (and compiled: --strict) after each compile,
+// with the Python imports tidied (build-tools/tidy-python-examples.ts).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Translate the README and docstring examples into the jsii languages (.jsii.tabl.json)',
+  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+});
+rosetta.exec('jsii-rosetta extract --strict');
+rosetta.exec('tsx build-tools/tidy-python-examples.ts .jsii.tabl.json');
+project.postCompileTask.spawn(rosetta);
+
+// `npx projen pack`: the npm package, offline, in the repository's root (cdk-security-members-<version>.tgz).
+// `npx projen package` builds every language outside CI and stops where a toolchain or registry
+// is missing (Java first); the release builds the other languages from this package.
+const pack = project.addTask('pack', {
+  description: 'Build the npm package offline: bundle, compile, API.md and translations, npm pack (no other language)',
+});
+pack.spawn(project.preCompileTask);
+pack.spawn(project.compileTask);
+pack.spawn(project.postCompileTask);
+pack.exec('npm pack');
 // The handler, planner, engine and service adapters run only inside the bundled handler in
 // assets/; their compiled copies in lib/ would be dead code in the package.
 for (const handlerOnly of [
@@ -196,10 +225,14 @@ new JsonFile(project, 'cdk.json', {
   },
 });
 
-// Example app and benchmark are type-checked and linted with the tests.
+// Example app, benchmark and build tools are type-checked and linted with the tests.
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.tsconfigDev.addInclude('../build-tools/**/*.ts');
 project.eslint?.addLintPattern('bench');
+new JsonFile(project, 'build-tools/tsconfig.json', {
+  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+});
 // eslint's project service takes the nearest tsconfig.json: give bench/ the tests' settings.
 new JsonFile(project, 'bench/tsconfig.json', {
   obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
