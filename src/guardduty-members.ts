@@ -25,7 +25,7 @@ export enum GuardDutyMemberRemoval {
 }
 
 /**
- * Properties of {@link GuardDutyMembers}.
+ * Properties of `GuardDutyMembers`.
  */
 export interface GuardDutyMembersProps extends OrganizationSourceProps {
   /**
