@@ -12,7 +12,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { App, Stack } from 'aws-cdk-lib';
 import { GuardDutyMembers } from '../../../src';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_UNCHANGED, packageVersion, planWording, runCli } from '../../../src/private/plan/cli';
-import { explainFailure, planClients } from '../../../src/private/plan/session';
+import { defaultRegion, explainFailure, planClients } from '../../../src/private/plan/session';
 import { syntheticAccounts } from '../../endpoint/accounts';
 import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
 
@@ -175,6 +175,28 @@ test('a failed call names its service, operation and region, and the credentials
   const expired = Object.assign(new Error('The security token included in the request is expired'), { name: 'ExpiredToken' });
   expect(explainFailure(expired, { region: 'us-east-1' })).toBe('AWS in us-east-1 refused the credentials from AWS_ACCESS_KEY_ID: ' +
     'ExpiredToken: The security token included in the request is expired. Sign in again, or check which credentials are set.');
+});
+
+test('a connection timeout, a refused connection without an endpoint setting, an expired SSO session, and no region for a profile are explained', async () => {
+  const timeout = Object.assign(new Error('Socket timed out without establishing a connection within 5000 ms'), { name: 'TimeoutError' });
+  expect(explainFailure(timeout, { region: 'eu-west-1' })).toBe('could not reach AWS in eu-west-1 (Socket timed out without establishing a connection ' +
+    `within 5000 ms); the endpoint is set to ${endpoint.url}. Check the network connection and any proxy (HTTPS_PROXY), and AWS_ENDPOINT_URL.`);
+  delete process.env.AWS_ENDPOINT_URL;
+  const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
+  expect(explainFailure(refused, { region: 'eu-west-1' })).toBe('could not reach AWS in eu-west-1 (connect ECONNREFUSED 10.0.0.1:443). ' +
+    'Check the network connection and any proxy (HTTPS_PROXY).');
+  process.env.AWS_PROFILE = 'security';
+  const sso = new Error('The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login');
+  expect(explainFailure(sso, { region: 'us-east-1' })).toMatch(/^no usable AWS credentials for AWS in us-east-1, from AWS_PROFILE=security: The SSO session .* Sign in to the security administrator account/);
+
+  delete process.env.AWS_REGION;
+  fs.writeFileSync(process.env.AWS_CONFIG_FILE!, '[profile security]\nsso_session = corp\n');
+  await expect(defaultRegion(['One', 'Two'], undefined)).rejects.toThrow('stacks One, Two name no region (environment-agnostic), and none is set: ' +
+    `pass --region <region>, set AWS_REGION, or set region for profile 'security' in ${process.env.AWS_CONFIG_FILE}.`);
+  // The SDK reads each config file once per process: the profile with a region is in another file.
+  process.env.AWS_CONFIG_FILE = path.join(home, 'config-with-region');
+  fs.writeFileSync(process.env.AWS_CONFIG_FILE, '[profile security]\nregion = ap-south-1\n');
+  expect(await defaultRegion(['One'], 'security')).toBe('ap-south-1');
 });
 
 test('--version prints the package\'s version, from the source and from the bundled command', async () => {
