@@ -30,6 +30,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToNuget: { dotNetNamespace: 'CdkSecurityMembers', packageId: 'CdkSecurityMembers' },
   publishToGo: { moduleName: 'github.com/cdk-security-members/cdk-security-members-go' },
   license: 'Apache-2.0',
+  // 0.x, unreleased: the API may change before 1.0 (Construct Hub shows this).
+  stability: 'experimental',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
@@ -108,13 +110,23 @@ project.tryFindObjectFile('package.json')!.addOverride('jest.coverageThreshold',
   './src/private/': { lines: 90, branches: 85, functions: 90, statements: 90 },
 });
 
-// The lowest aws-cdk-lib the library works with: 2.269.0 is the first whose Validations accept
-// acknowledgement IDs with `::` inside brackets (cdk-nag 3's `AwsSolutions-IAM5[Resource::…]`,
-// which the provider acknowledges); 2.268.0 throws InvalidValidationId at synth. CI runs the
-// construct tests against it (.ci/floor-test.sh).
-const PEER_FLOOR = '2.269.0';
+// The lowest aws-cdk-lib the library works with: 2.206.0, the first whose Provider framework
+// logs at FATAL level only (`frameworkLambdaLoggingLevel`) and whose waiter state machine does not
+// log: before it, both log every CloudFormation event, member emails included. It also has
+// everything else the constructs use (nodejs22.x from `determineLatestNodeRuntime`, 2.197.0 on;
+// the framework's own roles and log group; CustomResource serviceTimeout; addWarningV2; app
+// validation failures raised as ValidationErrors). Newer features are detected, not required:
+// aws-cdk-lib's exported ValidationError (2.201.0 on; src/private/errors.ts) and the cdk-nag
+// acknowledgements (`Validations`, 2.251.0 on, taking cdk-nag's bracketed IDs from 2.269.0;
+// src/private/acknowledge.ts). constructs 10.4.2 was current when aws-cdk-lib 2.206.0 came out.
+// Both were published more than 180 days before the first release. CI runs the construct tests
+// against them (.ci/floor-test.sh).
+const PEER_FLOOR = '2.206.0';
+const CONSTRUCTS_FLOOR = '10.4.2';
 project.deps.removeDependency('aws-cdk-lib', DependencyType.PEER);
 project.deps.addDependency(`aws-cdk-lib@^${PEER_FLOOR}`, DependencyType.PEER);
+project.deps.removeDependency('constructs', DependencyType.PEER);
+project.deps.addDependency(`constructs@^${CONSTRUCTS_FLOOR}`, DependencyType.PEER);
 // Develop and test against the newer cdkVersion, not the floor (peerDependencyOptions above).
 project.deps.addDependency(`aws-cdk-lib@${project.cdkVersion}`, DependencyType.BUILD);
 project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
@@ -139,10 +151,37 @@ project.addPackageIgnore('/bench-results/');
 project.addPackageIgnore('/.ci/');
 project.addPackageIgnore('/rosetta/');
 project.addPackageIgnore('/CONTRIBUTING.md');
-project.addPackageIgnore('/.jsii.tabl.json');
 project.addPackageIgnore('/dist-python-check/');
+project.addPackageIgnore('/build-tools/');
+// The README links the docs and the security policy on GitHub; a packed package is not repacked.
+project.addPackageIgnore('/docs/');
+project.addPackageIgnore('/SECURITY.md');
+project.addPackageIgnore('/*.tgz');
 // jsii-rosetta's translations (.jsii.tabl.json) and the Python check's output are build products.
+// The tablet ships in the npm package: the release builds every language from that package
+// (jsii-pacmak loads a `.jsii.tabl.json` found beside `.jsii`), and so does Construct Hub.
 project.gitignore.exclude('/.jsii.tabl.json', '/dist-python-check/');
+
+// Every README and docstring example, translated (and compiled: --strict) after each compile,
+// with the Python imports tidied (build-tools/tidy-python-examples.ts).
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Translate the README and docstring examples into the jsii languages (.jsii.tabl.json)',
+  env: { JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+});
+rosetta.exec('jsii-rosetta extract --strict');
+rosetta.exec('tsx build-tools/tidy-python-examples.ts .jsii.tabl.json');
+project.postCompileTask.spawn(rosetta);
+
+// `npx projen pack`: the npm package, offline, in the repository's root (cdk-security-members-<version>.tgz).
+// `npx projen package` builds every language outside CI and stops where a toolchain or registry
+// is missing (Java first); the release builds the other languages from this package.
+const pack = project.addTask('pack', {
+  description: 'Build the npm package offline: bundle, compile, API.md and translations, npm pack (no other language)',
+});
+pack.spawn(project.preCompileTask);
+pack.spawn(project.compileTask);
+pack.spawn(project.postCompileTask);
+pack.exec('npm pack');
 // The handler, planner, engine and service adapters run only inside the bundled handler in
 // assets/; their compiled copies in lib/ would be dead code in the package.
 for (const handlerOnly of [
@@ -188,10 +227,14 @@ new JsonFile(project, 'cdk.json', {
   },
 });
 
-// Example app and benchmark are type-checked and linted with the tests.
+// Example app, benchmark and build tools are type-checked and linted with the tests.
 project.tsconfigDev.addInclude('../examples/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.tsconfigDev.addInclude('../build-tools/**/*.ts');
 project.eslint?.addLintPattern('bench');
+new JsonFile(project, 'build-tools/tsconfig.json', {
+  obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },
+});
 // eslint's project service takes the nearest tsconfig.json: give bench/ the tests' settings.
 new JsonFile(project, 'bench/tsconfig.json', {
   obj: { extends: '../test/tsconfig.json', include: ['**/*.ts'] },

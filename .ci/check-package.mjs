@@ -1,5 +1,6 @@
-// What the npm package ships: the compiled library, the bundled handler, the docs and the
-// bundled fflate, and nothing of the example app, tests, benchmark or synth output.
+// What the npm package ships: the compiled library, the bundled handler, the docs, the examples'
+// translations (.jsii.tabl.json, which the release's language builds use) and the bundled
+// fflate, and nothing of the example app, tests, benchmark or synth output.
 // Run after `npx projen compile` (lib/ must exist): node .ci/check-package.mjs
 import { execFileSync } from 'node:child_process';
 
@@ -7,13 +8,13 @@ const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '-
 const files = pack.files.map((f) => f.path).sort();
 
 const required = [
-  'package.json', '.jsii', 'API.md', 'README.md', 'LICENSE',
+  'package.json', '.jsii', '.jsii.tabl.json', 'API.md', 'README.md', 'LICENSE',
   'lib/index.js', 'lib/index.d.ts', 'lib/guardduty-members.js', 'lib/detective-graph-members.js',
   'lib/private/members-provider.js', 'lib/private/reconcile-function.js',
   'assets/private/reconcile.lambda/index.js', 'assets/private/plan/plan.cli/index.js', 'bin/cdk-security-members',
   'node_modules/fflate/package.json',
 ];
-const allowed = [/^package\.json$/, /^\.jsii$/, /^API\.md$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^bin\/cdk-security-members$/, /^node_modules\/fflate\//];
+const allowed = [/^package\.json$/, /^\.jsii$/, /^\.jsii\.tabl\.json$/, /^API\.md$/, /^README\.md$/, /^CHANGELOG\.md$/, /^LICENSE$/, /^lib\/.+\.(js|d\.ts)$/, /^assets\//, /^bin\/cdk-security-members$/, /^node_modules\/fflate\//];
 const forbidden = [/^lib\/private\/(reconcile\.lambda|deployment|engine|planner|report|logger|settings|stacks|ledger\/(ledger|store)|services\/(member-service|registry|readers|[^/]+\/(api|reader|statuses))|ledger\/writer|organizations|sync|clients|plan\/[^/]+)\./];
 
 const problems = [

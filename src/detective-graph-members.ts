@@ -8,7 +8,7 @@ import { DETECTIVE } from './private/services/detective/definition';
 import { checkMessage } from './private/target-check';
 
 /**
- * Properties of {@link DetectiveGraphMembers}.
+ * Properties of `DetectiveGraphMembers`.
  */
 export interface DetectiveGraphMembersProps extends OrganizationSourceProps {
   /**

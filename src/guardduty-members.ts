@@ -3,7 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { MemberAccount } from './member-account';
 import { OrganizationSourceProps } from './organization-sources';
-import { MembersValidationError } from './private/errors';
+import { validationError } from './private/errors';
 import { MembersResource } from './private/members-resource';
 import { GUARDDUTY } from './private/services/guardduty/definition';
 import { checkMessage } from './private/target-check';
@@ -25,7 +25,7 @@ export enum GuardDutyMemberRemoval {
 }
 
 /**
- * Properties of {@link GuardDutyMembers}.
+ * Properties of `GuardDutyMembers`.
  */
 export interface GuardDutyMembersProps extends OrganizationSourceProps {
   /**
@@ -141,7 +141,7 @@ export class GuardDutyMembers extends Construct {
     checkMessage(this, GUARDDUTY, 'invitationMessage', props.invitationMessage);
     const memberRemoval = props.memberRemoval ?? GuardDutyMemberRemoval.DELETE;
     if (!Object.values(GuardDutyMemberRemoval).includes(memberRemoval)) {
-      throw new MembersValidationError(this, `memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
+      throw validationError(this, 'InvalidMemberRemoval', `memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
     }
     this.members = new MembersResource(this, {
       service: GUARDDUTY,

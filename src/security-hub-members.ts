@@ -7,7 +7,7 @@ import { MembersResource } from './private/members-resource';
 import { SECURITY_HUB } from './private/services/securityhub/definition';
 
 /**
- * Properties of {@link SecurityHubMembers}.
+ * Properties of `SecurityHubMembers`.
  */
 export interface SecurityHubMembersProps extends OrganizationSourceProps {
   /**

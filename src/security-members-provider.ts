@@ -28,8 +28,10 @@ export interface SecurityMembersProviderProps {
 
   /**
    * The VPC to run the handler and the Provider framework's functions in. They call GuardDuty,
-   * Detective, Security Hub, Parameter Store, CloudFormation, Organizations and CloudWatch: the
-   * subnets need a route to those endpoints (a NAT gateway, or interface VPC endpoints).
+   * Detective, Security Hub, Parameter Store, CloudFormation, Organizations and CloudWatch (the
+   * handler), Lambda (the framework's functions invoke the handler) and Step Functions (the
+   * framework's waiter): the subnets need a route to those endpoints (a NAT gateway, or
+   * interface VPC endpoints).
    *
    * @default - not in a VPC
    */

@@ -2,7 +2,7 @@
  * Integration-test snapshots, checked without AWS. Each `test/integ/integ.*.ts` app (an
  * `@aws-cdk/integ-tests-alpha` IntegTest: the test stack plus its assertion stack) is
  * synthesized as the CDK CLI would run it, and every template must match the committed
- * snapshot, asset hashes and the assertions' time salt masked. Refresh against a real account: README, "Maintainers".
+ * snapshot, asset hashes and the assertions' time salt masked. Refresh against a real account: docs/development.md, "Maintainers".
  *
  * integ-runner itself cannot do this comparison here: its newest release (2.197.10) reads
  * cloud-assembly schema 53, and aws-cdk-lib 2.276 writes 55.

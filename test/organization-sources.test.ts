@@ -84,13 +84,13 @@ describe.each(CONSTRUCTS)('$name', ({ type, add }) => {
 
   test.each([
     [{ organizationalUnits: ['ou-bad'] }, "organizationalUnits[0] 'ou-bad' is not an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)"],
-    [{ organizationalUnits: ['222222222222'] }, "organizationalUnits[0] '222222222222' is not an OU ID"],
+    [{ organizationalUnits: ['222222222222'] }, "organizationalUnits[0] '222222222222' is not an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)"],
     [{ organizationalUnits: [OU, NESTED_OU, OU] }, `organizationalUnits[2] '${OU}' is listed twice`],
     [{ organizationalUnits: [OU], excludeAccounts: ['12345'] }, "excludeAccounts[0] '12345' is not a 12-digit account ID"],
     [{ organizationalUnits: [OU], excludeAccounts: ['444444444444', '444444444444'] }, "excludeAccounts[1] '444444444444' is listed twice"],
     [{ excludeAccounts: ['444444444444'] }, 'excludeAccounts only leaves out accounts of organizationalUnits, and there are none'],
   ])('synth-time validation: %j', (props, message) => {
-    expect(() => add(newStack(), 'Members', props)).toThrow(`TestStack/Members: ${message}`);
+    expect(() => add(newStack(), 'Members', props)).toThrow(expect.objectContaining({ message, constructPath: 'TestStack/Members' }));
   });
 
   test('an account both declared in members (or addMember) and excluded is a synth error', () => {

@@ -1,8 +1,11 @@
 /**
- * Every TypeScript example in the README compiles against the library's current API. Each
- * block becomes the body of a Stack constructor (examples use `this`), its imports hoisted, so
- * each block must import what it uses, as a reader copying it would need.
+ * The README is a page for the people who install the library: short, every example compiles
+ * against the library's current API, both snapshot helpers work, every link resolves. Each
+ * TypeScript block becomes the body of a Stack constructor (examples use `this`), its imports
+ * and `declare`s hoisted (as jsii-rosetta does), so each block must import what it uses, as a
+ * reader copying it would need; a `nofixture` block is a whole module.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -23,8 +26,9 @@ function fixture(block: string, index: number): string {
     return block;
   }
   const lines = block.split('\n');
-  const imports = lines.filter((l) => l.startsWith('import '));
-  const body = lines.filter((l) => !l.startsWith('import '));
+  const hoisted = (l: string) => l.startsWith('import ') || l.startsWith('declare ');
+  const imports = lines.filter(hoisted);
+  const body = lines.filter((l) => !hoisted(l));
   return [
     "import { Stack } from 'aws-cdk-lib';",
     "import { Construct } from 'constructs';",
@@ -89,4 +93,62 @@ test('the README\'s snapshot helper masks the handler\'s asset hash, and a snaps
   } finally {
     fs.rmSync(file, { force: true });
   }
+});
+
+test('the README is a user\'s page: under 450 lines, the maintainers\' material in docs/', () => {
+  expect(README.split('\n').length).toBeLessThan(450);
+  for (const doc of ['constructs', 'how-it-works', 'ownership', 'plan', 'permissions', 'performance', 'upgrading', 'development']) {
+    expect(README).toContain(`/docs/${doc}.md`);
+  }
+  expect(README).toMatch(/Unreleased: build from source/);
+});
+
+test('every link of the README and of docs/ resolves: files of the repository and headings of the page they point to', () => {
+  const REPO = 'https://github.com/cdk-security-members/cdk-security-members/blob/main/';
+  const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+  const headings = (file: string) => new Set([...fs.readFileSync(file, 'utf8').matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1])));
+  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`), 'CONTRIBUTING.md', 'SECURITY.md'];
+  const broken: string[] = [];
+  for (const page of pages) {
+    const text = fs.readFileSync(path.join(ROOT, page), 'utf8').replace(/```[\s\S]*?```/g, '');
+    for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^https?:/.test(target) && !target.startsWith(REPO)) continue;
+      const [file, anchor] = (target.startsWith(REPO) ? target.slice(REPO.length) : target).split('#');
+      const resolved = file === '' ? path.join(ROOT, page) : target.startsWith(REPO) ? path.join(ROOT, file) : path.join(ROOT, path.dirname(page), file);
+      if (!fs.existsSync(resolved)) {
+        broken.push(`${page}: ${target} (no file)`);
+      } else if (anchor && resolved.endsWith('.md') && !headings(resolved).has(anchor)) {
+        broken.push(`${page}: ${target} (no heading #${anchor})`);
+      }
+    }
+  }
+  expect(broken).toEqual([]);
+});
+
+test('the README\'s Python snapshot helper masks exactly what the TypeScript one masks', () => {
+  const helper = [...README.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('def masked_template('));
+  expect(helper).toBeDefined();
+  // aws_cdk's Python package is out of reach here: Stack and Template stand in for it, and the
+  // template comes from the TypeScript synth of the same stack.
+  const harness = [
+    'import json, sys, types',
+    "aws_cdk = types.ModuleType('aws_cdk'); aws_cdk.Stack = object",
+    "assertions = types.ModuleType('aws_cdk.assertions')",
+    'class Template:',
+    '    def __init__(self, template): self.template = template',
+    '    @staticmethod',
+    '    def from_stack(stack): return Template(stack)',
+    '    def to_json(self): return self.template',
+    'assertions.Template = Template',
+    "sys.modules['aws_cdk'] = aws_cdk; sys.modules['aws_cdk.assertions'] = assertions",
+    `exec(${JSON.stringify(helper)})`,
+    'print(json.dumps(masked_template(json.load(sys.stdin))))',
+  ].join('\n');
+  const stack = new Stack(new App(), 'Security');
+  new GuardDutyMembers(stack, 'GuardDutyMembers', { members: [{ accountId: '222222222222', email: 'aws-workloads@example.com' }] });
+  const raw = Template.fromStack(stack).toJSON();
+  expect(JSON.stringify(raw)).toMatch(/[0-9a-f]{64}\.zip/);
+  const masked = JSON.parse(execFileSync('python3', ['-c', harness], { input: JSON.stringify(raw), encoding: 'utf8' }));
+  expect(masked).toEqual(JSON.parse(JSON.stringify(raw).replace(/[0-9a-f]{64}(\.zip)?/g, '[ASSET HASH]')));
+  expect(JSON.stringify(masked)).not.toMatch(/[0-9a-f]{64}/);
 });

@@ -1,6 +1,10 @@
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
+/** The installed aws-cdk-lib's minor version: the construct tests also run on the peer floor (.ci/floor-test.sh). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const CDK_MINOR = Number((require('aws-cdk-lib/package.json') as { version: string }).version.split('.')[1]);
+
 export function newStack(props: StackProps = {}): Stack {
   return new Stack(new App(), 'TestStack', props);
 }

@@ -1,14 +1,14 @@
 /**
- * Synth-time validation errors look like aws-cdk-lib's own: named ValidationError, the message
- * starting with the construct path, and a stack that shows the caller's code, not this
- * library's (unshipped) sources.
+ * Synth-time errors are aws-cdk-lib's: `Errors.isValidationError(err)` is true for every error
+ * the constructs raise (at construction and in the app's validation), each named by its code,
+ * with the construct path; and every message says what is wrong in the user's terms.
  */
-import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../src';
-import { newStack } from './util';
+import { App, CfnParameter, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { GuardDutyMemberRemoval, DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers, SecurityMembersProvider } from '../src';
+import { CDK_MINOR, newStack } from './util';
+import { cdkValidationErrorFactory, MembersValidationError, validationError } from '../src/private/errors';
 
-function caught(fn: () => void): Error {
+function caught(fn: () => void): Error & { constructPath?: string } {
   try {
     fn();
   } catch (err) {
@@ -17,22 +17,151 @@ function caught(fn: () => void): Error {
   throw new Error('expected a validation error');
 }
 
-const SRC = `${path.join(__dirname, '..', 'src')}${path.sep}`;
+const valid = { accountId: '222222222222', email: 'aws-workloads@example.com' };
+const member = (m: Partial<Record<keyof MemberAccount, unknown>>) => m as unknown as MemberAccount;
 
-test.each([
-  ['an account ID', (s: Stack) => new GuardDutyMembers(s, 'GuardDuty', { members: [{ accountId: '12345', email: 'a@example.com' }] }), /members\[0\]/],
-  ['an OU ID', (s: Stack) => new SecurityHubMembers(s, 'Hub', { organizationalUnits: ['ou-nope'] }), /organizationalUnits\[0\] 'ou-nope'/],
-  ['a graph ARN', (s: Stack) => new DetectiveGraphMembers(s, 'Detective', { graphArn: 'arn:aws:detective:us-east-1:1:graph:x' }), /graph/],
-  ['maxRemovals', (s: Stack) => new GuardDutyMembers(s, 'GuardDuty', { maxRemovals: -1 }), /maxRemovals -1/],
-])('%s: a ValidationError naming the construct path, with the caller\'s frames and none of the library\'s', (_name, build, reason) => {
-  const stack = newStack();
+/** Every error a construct raises while it is built, by code. */
+const AT_CONSTRUCTION: [string, (s: Stack) => void][] = [
+  ['MissingMemberAccountId', (s) => new GuardDutyMembers(s, 'Members', { members: [member({ email: 'a@example.com' })] })],
+  ['InvalidMemberAccountId', (s) => new GuardDutyMembers(s, 'Members', { members: [{ accountId: '12345', email: 'a@example.com' }] })],
+  ['MissingMemberEmail', (s) => new DetectiveGraphMembers(s, 'Members', { members: [member({ accountId: '222222222222' })] })],
+  ['InvalidMemberEmail', (s) => new SecurityHubMembers(s, 'Members', { members: [{ accountId: '222222222222', email: 'nope' }] })],
+  ['MemberEmailTooLong', (s) => new GuardDutyMembers(s, 'Members', { members: [{ accountId: '222222222222', email: `${'a'.repeat(60)}@example.com` }] })],
+  ['DuplicateMember', (s) => new GuardDutyMembers(s, 'Members', { members: [valid, valid] })],
+  ['AdministratorAsMember', (s) => new GuardDutyMembers(s, 'Members', { members: [{ accountId: s.account, email: 'a@example.com' }] })],
+  ['TooManyMembers', (s) => new DetectiveGraphMembers(s, 'Members', {
+    members: Array.from({ length: 1201 }, (_, i) => ({ accountId: String(100000000000 + i), email: `m${i}@example.com` })),
+  })],
+  ['InvalidTarget', (s) => new DetectiveGraphMembers(s, 'Members', { graphArn: 'arn:aws:detective:us-east-1:1:graph:x' })],
+  ['InvalidInvitationMessage', (s) => new GuardDutyMembers(s, 'Members', { invitationMessage: '' })],
+  ['InvalidMemberRemoval', (s) => new GuardDutyMembers(s, 'Members', { memberRemoval: 'SHRED' as GuardDutyMemberRemoval })],
+  ['UnsupportedRemovalPolicy', (s) => new SecurityHubMembers(s, 'Members', { removalPolicy: RemovalPolicy.SNAPSHOT })],
+  ['InvalidMaxRemovals', (s) => new GuardDutyMembers(s, 'Members', { maxRemovals: -1 })],
+  ['InvalidOrganizationalUnits', (s) => new SecurityHubMembers(s, 'Members', { organizationalUnits: ['ou-nope'] })],
+  ['InvalidExcludeAccounts', (s) => new SecurityHubMembers(s, 'Members', { organizationalUnits: ['r-a1b2'], excludeAccounts: ['1'] })],
+  ['ExcludeAccountsWithoutOrganizationalUnits', (s) => new SecurityHubMembers(s, 'Members', { excludeAccounts: ['444444444444'] })],
+  ['ProviderConfiguredLate', (s) => {
+    new GuardDutyMembers(s, 'Members', { members: [valid] });
+    SecurityMembersProvider.configure(s, {});
+  }],
+  ['ProviderConfiguredTwice', (s) => {
+    SecurityMembersProvider.configure(s, {});
+    SecurityMembersProvider.configure(s, {});
+  }],
+  ['ProviderSubnetsWithoutVpc', (s) => SecurityMembersProvider.configure(s, { vpcSubnets: {} })],
+];
+
+test.each(AT_CONSTRUCTION)('%s: aws-cdk-lib\'s ValidationError, with the construct path (and its code, where aws-cdk-lib takes one)', (code, build) => {
+  const stack = newStack({ env: { account: '111111111111', region: 'us-east-1' } });
   const err = caught(() => build(stack));
-  expect(err.name).toBe('ValidationError');
-  expect(err.message).toMatch(new RegExp('^TestStack/\\w+: '));
-  expect(err.message).toMatch(reason);
-  expect((err as Error & { constructPath?: string }).constructPath).toMatch(/^TestStack\/\w+$/);
-  const frames = err.stack!.split('\n').filter((line) => line.trim().startsWith('at '));
-  expect(frames.filter((frame) => frame.includes(SRC))).toEqual([]);
-  expect(frames.some((frame) => frame.includes(__filename))).toBe(true);
-  expect(err.stack).toContain(`Relates to construct: ${(err as Error & { constructPath?: string }).constructPath}`);
+  expect(Errors.isValidationError(err)).toBe(true);
+  expect(err.constructPath).toMatch(/^TestStack(\/Members)?$/);
+  expect(err.stack).not.toMatch(/^MembersValidationError/);
+  if (CDK_MINOR >= 245) {
+    // «Code» message, the caller's frames, the construct tree.
+    expect(err.name).toBe(code);
+    expect(err.stack).toMatch(new RegExp(`^«${code}» `));
+    expect(err.stack).toContain('Relates to construct:');
+    expect(err.stack).toContain(__filename);
+  } else {
+    // 2.201.0 to 2.244.0 present it as `ValidationError: message` and the construct path.
+    expect(err.name).toBe('ValidationError');
+    expect(err.stack).toMatch(new RegExp(`^ValidationError: .*\n\\s+at path \\[${err.constructPath}\\]`));
+  }
+});
+
+test.each<[string, (app: App) => void, RegExp]>([
+  ['the same account in two constructs', (app) => {
+    const stack = new Stack(app, 'Security');
+    new GuardDutyMembers(stack, 'A', { members: [valid] });
+    new GuardDutyMembers(stack, 'B', { members: [valid] });
+  }, /account 222222222222 declared by both Security\/A and Security\/B/],
+  ['an excluded account also declared', (app) => {
+    const hub = new SecurityHubMembers(new Stack(app, 'Security'), 'Hub', { organizationalUnits: ['r-a1b2'], excludeAccounts: ['222222222222'] });
+    hub.addMember(valid);
+  }, /excludeAccounts: 222222222222 is also declared in members/],
+])('errors of the app\'s validation (%s) are ValidationErrors too', (_name, build, message) => {
+  const app = new App();
+  build(app);
+  const err = caught(() => app.synth());
+  expect(Errors.isValidationError(err)).toBe(true);
+  expect(err.message).toMatch(message);
+});
+
+describe('messages', () => {
+  test('a numeric account ID: write it as a string (it would lose leading zeros)', () => {
+    const err = caught(() => new GuardDutyMembers(newStack(), 'Members', { members: [member({ accountId: 22222222222, email: 'a@example.com' })] }));
+    expect(err.message).toBe("members[0].accountId is the number 22222222222, not a string: write it in quotes, '022222222222' " +
+      "(a number loses an ID's leading zeros)");
+  });
+
+  test('a missing email is named missing, with the account, not \'undefined\'', () => {
+    const err = caught(() => new GuardDutyMembers(newStack(), 'Members', { members: [member({ accountId: '222222222222' })] }));
+    expect(err.message).toBe("members[0].email is missing (account 222222222222): give the account's root user email");
+  });
+
+  test('a missing account ID is named missing', () => {
+    const err = caught(() => new GuardDutyMembers(newStack(), 'Members', { members: [member({ email: 'a@example.com' })] }));
+    expect(err.message).toBe("members[0].accountId is missing: give the member's 12-digit account ID");
+  });
+
+  test('a token declared twice is shown as CloudFormation resolves it, not as ${Token[...]}', () => {
+    const stack = newStack();
+    const accountId = new CfnParameter(stack, 'MemberAccount').valueAsString;
+    const gd = new GuardDutyMembers(stack, 'Members', { members: [{ accountId, email: 'a@example.com' }] });
+    const err = caught(() => gd.addMember({ accountId, email: 'b@example.com' }));
+    expect(err.message).toBe('addMember().accountId {"Ref":"MemberAccount"} (resolved at deploy time) is declared twice; each account may appear once');
+    expect(err.message).not.toContain('Token[');
+  });
+
+  test('an invalid email of an account given as a token names the token\'s source', () => {
+    const stack = newStack();
+    const accountId = new CfnParameter(stack, 'MemberAccount').valueAsString;
+    const err = caught(() => new SecurityHubMembers(stack, 'Members', { members: [{ accountId, email: 'nope' }] }));
+    expect(err.message).toBe("members[0].email 'nope' (account {\"Ref\":\"MemberAccount\"} (resolved at deploy time)) is not an email address like name@example.com");
+  });
+});
+
+describe('on an aws-cdk-lib without an exported ValidationError', () => {
+  test('no export (before 2.201): the library\'s own error, which aws-cdk-lib still recognises', () => {
+    expect(cdkValidationErrorFactory(() => {
+      throw Object.assign(new Error('Package subpath is not defined by "exports"'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    })).toBeUndefined();
+    expect(cdkValidationErrorFactory(() => ({}))).toBeUndefined();
+    const stack = newStack();
+    const err = new MembersValidationError('InvalidMemberAccountId', "members[0].accountId '1' is not a 12-digit AWS account ID", stack);
+    expect(Errors.isValidationError(err)).toBe(true);
+    expect(Errors.isConstructError(err)).toBe(true);
+    expect(err).toMatchObject({ name: 'InvalidMemberAccountId', constructPath: 'TestStack', type: 'validation' });
+    expect(err.stack!.split('\n')[0]).toBe("«InvalidMemberAccountId» members[0].accountId '1' is not a 12-digit AWS account ID");
+    expect(err.stack).toContain(__filename);
+    expect(err.stack!.split('\n').slice(-2)).toEqual(['Relates to construct:', '    TestStack']);
+  });
+
+  test('(message, scope) constructors (2.201 to 2.244) get the message and the scope; (code, message, scope) ones all three', () => {
+    const seen: unknown[][] = [];
+    class TwoArguments extends Error {
+      constructor(message: string, scope: unknown) {
+        super(message);
+        seen.push([message, scope]);
+      }
+    }
+    class ThreeArguments extends Error {
+      constructor(code: string, message: string, scope: unknown) {
+        super(message);
+        seen.push([code, message, scope]);
+      }
+    }
+    const stack = newStack();
+    cdkValidationErrorFactory(() => ({ ValidationError: TwoArguments }))!('Code', 'message', stack);
+    cdkValidationErrorFactory(() => ({ ValidationError: ThreeArguments }))!('Code', 'message', stack);
+    expect(seen).toEqual([['message', stack], ['Code', 'message', stack]]);
+  });
+
+  test('the installed aws-cdk-lib\'s own ValidationError from 2.201.0 on, the library\'s before', () => {
+    expect(cdkValidationErrorFactory() !== undefined).toBe(CDK_MINOR >= 201);
+    const err = validationError(newStack(), 'SomeCode', 'message');
+    expect(err instanceof MembersValidationError).toBe(CDK_MINOR < 201);
+    expect(Errors.isValidationError(err)).toBe(true);
+  });
 });

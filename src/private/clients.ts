@@ -1,6 +1,7 @@
 /**
  * SDK client settings shared by the handler and `plan`: the SDK's adaptive retry strategy with
- * settings for short, bursty runs, and clients made fresh per invocation.
+ * settings for short, bursty runs, and clients made fresh per invocation. `plan`, run by a
+ * person or a CI job, also fails at once on an endpoint it cannot reach.
  */
 import { AdaptiveRetryStrategy, AdaptiveRetryStrategyOptions, DefaultRateLimiter } from '@smithy/core/retry';
 import { ClientFactory } from './services/member-service';
@@ -39,6 +40,48 @@ export function clientConfig() {
       backoff: new ShortJobBackoff(),
       rateLimiter: new DefaultRateLimiter(RATE_LIMITER_OPTIONS),
     }),
+  };
+}
+
+/** Connection failures that no retry within seconds repairs: refused, unknown host, no route. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** `plan` waits this long for a connection before it calls the endpoint unreachable. */
+export const PLAN_CONNECT_TIMEOUT_MS = 5_000;
+
+/** Whether `err` says the endpoint could not be reached at all (no answer, not an error answer). */
+export function isUnreachable(err: unknown): boolean {
+  const { code, name, message = '' } = (err ?? {}) as { code?: string; name?: string; message?: string };
+  // The SDK wraps an error from another realm (a test runner's) in a plain Error: its code is then in the message.
+  const wrapped = message.startsWith('AWS SDK error wrapper for ') && [...UNREACHABLE_CODES].some((c) => message.includes(` ${c} `));
+  return UNREACHABLE_CODES.has(code ?? '') || wrapped || (name === 'TimeoutError' && /without establishing a connection/.test(message));
+}
+
+/** The adaptive strategy, except that an unreachable endpoint is not retried: the error comes back at once. */
+type Refresh = AdaptiveRetryStrategy['refreshRetryTokenForRetry'];
+
+class FailFastRetryStrategy extends AdaptiveRetryStrategy {
+  async refreshRetryTokenForRetry(token: Parameters<Refresh>[0], errorInfo: Parameters<Refresh>[1]): ReturnType<Refresh> {
+    if (isUnreachable(errorInfo.error)) {
+      throw errorInfo.error;
+    }
+    return super.refreshRetryTokenForRetry(token, errorInfo);
+  }
+}
+
+/**
+ * `plan`'s client settings: the handler's retries for throttling and 5xx answers, but none for an
+ * endpoint that refuses the connection or cannot be found, and a connection timeout (a person
+ * waits for the answer; a deployment's handler, on AWS's network, has neither problem).
+ */
+export function planClientConfig() {
+  return {
+    ...clientConfig(),
+    retryStrategy: new FailFastRetryStrategy(MAX_ATTEMPTS, {
+      backoff: new ShortJobBackoff(),
+      rateLimiter: new DefaultRateLimiter(RATE_LIMITER_OPTIONS),
+    }),
+    requestHandler: { connectionTimeout: PLAN_CONNECT_TIMEOUT_MS },
   };
 }
 

@@ -6,7 +6,7 @@ import { Lazy, Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { zlibSync } from 'fflate';
 import { MemberAccount } from '../member-account';
-import { MembersValidationError } from './errors';
+import { shown, validationError } from './errors';
 import {
   ACCOUNT_ID_PATTERN,
   EMAIL_MAX_LENGTH,
@@ -35,6 +35,23 @@ function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value), 'utf8');
 }
 
+/**
+ * An account ID as the services take it: a string of 12 digits (a token passes). A number is
+ * refused with its own reason: it loses leading zeros, and jsii languages pass it unquoted.
+ */
+export function checkAccountId(scope: Construct, where: string, accountId: unknown): asserts accountId is string {
+  if (accountId === undefined || accountId === null || accountId === '') {
+    throw validationError(scope, 'MissingMemberAccountId', `${where}.accountId is missing: give the member's 12-digit account ID`);
+  }
+  if (typeof accountId === 'number') {
+    throw validationError(scope, 'InvalidMemberAccountId', `${where}.accountId is the number ${accountId}, not a string: ` +
+      `write it in quotes, '${String(accountId).padStart(12, '0')}' (a number loses an ID's leading zeros)`);
+  }
+  if (typeof accountId !== 'string' || (!Token.isUnresolved(accountId) && !ACCOUNT_ID_PATTERN.test(accountId))) {
+    throw validationError(scope, 'InvalidMemberAccountId', `${where}.accountId ${shown(scope, accountId)} is not a 12-digit AWS account ID`);
+  }
+}
+
 export class DeclaredMembers {
   private readonly members = new Map<string, MemberAccount>();
   private encoded?: { size: number; properties: MemberProperties };
@@ -53,29 +70,31 @@ export class DeclaredMembers {
 
   /** @param where how the user wrote it, e.g. `members[2]` or `addMember()` */
   add(member: MemberAccount, where: string): void {
-    const fail = (message: string) => {
-      throw new MembersValidationError(this.scope, message);
+    const fail = (code: string, message: string) => {
+      throw validationError(this.scope, code, message);
     };
     const { accountId, email } = member ?? ({} as MemberAccount);
-    if (typeof accountId !== 'string' || (!Token.isUnresolved(accountId) && !ACCOUNT_ID_PATTERN.test(accountId))) {
-      fail(`${where}.accountId '${String(accountId)}' is not a 12-digit AWS account ID`);
+    checkAccountId(this.scope, where, accountId);
+    const account = shown(this.scope, accountId, false);
+    if (email === undefined || email === null || email === '') {
+      fail('MissingMemberEmail', `${where}.email is missing (account ${account}): give the account's root user email`);
     }
     if (typeof email !== 'string' || (!Token.isUnresolved(email) && !EMAIL_PATTERN.test(email))) {
-      fail(`${where}.email '${String(email)}' (account ${accountId}) is not an email address like name@example.com`);
+      fail('InvalidMemberEmail', `${where}.email ${shown(this.scope, email)} (account ${account}) is not an email address like name@example.com`);
     }
     if (!Token.isUnresolved(email) && email.length > EMAIL_MAX_LENGTH) {
-      fail(`${where}.email '${email}' (account ${accountId}) is longer than ${EMAIL_MAX_LENGTH} characters, the service's limit`);
+      fail('MemberEmailTooLong', `${where}.email '${email}' (account ${account}) is longer than ${EMAIL_MAX_LENGTH} characters, the service's limit`);
     }
     if (this.members.has(accountId)) {
-      fail(`${where}.accountId '${accountId}' is declared twice; each account may appear once`);
+      fail('DuplicateMember', `${where}.accountId ${shown(this.scope, accountId)} is declared twice; each account may appear once`);
     }
     const stackAccount = Stack.of(this.scope).account;
     if (!Token.isUnresolved(accountId) && !Token.isUnresolved(stackAccount) && accountId === stackAccount) {
-      fail(`${where}.accountId '${accountId}' is this stack's own account: the administrator cannot be its own member`);
+      fail('AdministratorAsMember', `${where}.accountId '${accountId}' is this stack's own account: the administrator cannot be its own member`);
     }
     const { quota, quotaUnit, name } = this.service;
     if (this.members.size + 1 > quota) {
-      fail(`${where}: ${this.members.size + 1} members declared, but ${name} allows at most ${quota} ${quotaUnit}`);
+      fail('TooManyMembers', `${where}: ${this.members.size + 1} members declared, but ${name} allows at most ${quota} ${quotaUnit}`);
     }
     this.members.set(accountId, { accountId, email });
   }

@@ -3,13 +3,14 @@
  * log group and the CDK Provider framework. Constructs ask it for the rights they need.
  */
 import { createHash } from 'crypto';
-import { ArnFormat, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { MembersValidationError } from './errors';
+import { acknowledge, Acknowledgement } from './acknowledge';
+import { validationError } from './errors';
 import { SYNC_METRIC_NAMESPACE } from './properties';
 import { ReconcileFunction } from './reconcile-function';
 import type { SecurityMembersProviderProps } from '../security-members-provider';
@@ -88,14 +89,14 @@ export class MembersProvider extends Construct {
   static configure(scope: Construct, props: SecurityMembersProviderProps): void {
     const stack = Stack.of(scope);
     if (stack.node.tryFindChild(PROVIDER_ID)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() comes after the stack\'s first member construct, ' +
+      throw validationError(stack, 'ProviderConfiguredLate', 'SecurityMembersProvider.configure() comes after the stack\'s first member construct, ' +
         'which has created the handler with the defaults: call it before');
     }
     if (configured.has(stack)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider.configure() is called twice for this stack: pass every setting at once');
+      throw validationError(stack, 'ProviderConfiguredTwice', 'SecurityMembersProvider.configure() is called twice for this stack: pass every setting at once');
     }
     if (!props.vpc && (props.vpcSubnets || props.securityGroups)) {
-      throw new MembersValidationError(stack, 'SecurityMembersProvider: vpcSubnets and securityGroups need a vpc');
+      throw validationError(stack, 'ProviderSubnetsWithoutVpc', 'SecurityMembersProvider: vpcSubnets and securityGroups need a vpc');
     }
     configured.set(stack, props);
   }
@@ -166,35 +167,13 @@ export class MembersProvider extends Construct {
     this.serviceToken = provider.serviceToken;
     quietFrameworkLogs(provider);
 
+    this.acknowledgeFramework(provider, handler, [frameworkRole, completeRole]);
+    this.allowLedger();
+  }
+
+  /** The ownership ledger's Parameter Store rights and the stack status reads, with their acknowledgements. */
+  private allowLedger(): void {
     const stack = Stack.of(this);
-    const handlerLogicalId = stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
-    for (const role of [frameworkRole, completeRole]) {
-      Validations.of(role).acknowledge({
-        id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
-        reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
-          'the wildcard covers versions of this one function only.',
-      });
-    }
-
-    // The framework's waiter (Step Functions) between isComplete calls.
-    const waiter = provider.node.findChild('waiter-state-machine');
-    for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
-      const logicalId = stack.getLogicalId(provider.node.findChild(fn).node.defaultChild as lambda.CfnFunction);
-      Validations.of(waiter.node.findChild('Role')).acknowledge({
-        id: wildcardFinding(`<${logicalId}.Arn>:*`),
-        reason: 'The CDK Provider framework\'s waiter state machine may invoke its isComplete and timeout functions and their versions; ' +
-          'the wildcard covers versions of those functions only.',
-      });
-    }
-    Validations.of(waiter).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-SF1',
-      reason: 'The waiter\'s executions carry the CloudFormation event, member emails included; the handler logs every step as JSON ' +
-        'without emails, so the state machine itself does not log.',
-    }, {
-      id: 'AwsSolutions::AwsSolutions-SF2',
-      reason: 'The CDK Provider framework\'s waiter offers no X-Ray tracing setting; it only calls isComplete at intervals.',
-    });
-
     // The ownership ledger: claims under /cdk-security-members/ in this account and region.
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'OwnershipLedger',
@@ -208,7 +187,7 @@ export class MembersProvider extends Construct {
       resources: [stack.formatArn({ service: 'cloudformation', resource: 'stack', resourceName: '*/*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME })],
     }));
     const where = `arn:<AWS::Partition>:%s:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
-    Validations.of(this.role).acknowledge({
+    acknowledge(this.role, [{
       id: wildcardFinding(`${where.replace('%s', 'ssm')}:parameter/${LEDGER_PATH}/*`),
       reason: 'The ownership ledger: one claim per member resource under /cdk-security-members/<service>/<target>/, ' +
         'named by resources and stacks that exist only at deploy time; nothing else in Parameter Store.',
@@ -216,21 +195,56 @@ export class MembersProvider extends Construct {
       id: wildcardFinding(`${where.replace('%s', 'cloudformation')}:stack/*/*`),
       reason: 'DescribeStacks only (read-only): the own stack\'s status tells a rollback from an update, and a claim whose ' +
         'stack was deleted (any stack of this account and region) must not block removals.',
-    });
+    }]);
+  }
+
+  /**
+   * cdk-nag findings on the Provider framework's own roles and waiter that the library cannot
+   * avoid, acknowledged where the installed aws-cdk-lib accepts them (see acknowledge.ts).
+   */
+  private acknowledgeFramework(provider: Provider, handler: lambda.Function, frameworkRoles: iam.Role[]): void {
+    const stack = Stack.of(this);
+    const handlerLogicalId = stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
+    for (const role of frameworkRoles) {
+      acknowledge(role, [{
+        id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
+        reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
+          'the wildcard covers versions of this one function only.',
+      }]);
+    }
+
+    // The framework's waiter (Step Functions) between isComplete calls.
+    const waiter = provider.node.findChild('waiter-state-machine');
+    for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
+      const logicalId = stack.getLogicalId(provider.node.findChild(fn).node.defaultChild as lambda.CfnFunction);
+      acknowledge(waiter.node.findChild('Role'), [{
+        id: wildcardFinding(`<${logicalId}.Arn>:*`),
+        reason: 'The CDK Provider framework\'s waiter state machine may invoke its isComplete and timeout functions and their versions; ' +
+          'the wildcard covers versions of those functions only.',
+      }]);
+    }
+    acknowledge(waiter, [{
+      id: 'AwsSolutions::AwsSolutions-SF1',
+      reason: 'The waiter\'s executions carry the CloudFormation event, member emails included; the handler logs every step as JSON ' +
+        'without emails, so the state machine itself does not log.',
+    }, {
+      id: 'AwsSolutions::AwsSolutions-SF2',
+      reason: 'The CDK Provider framework\'s waiter offers no X-Ray tracing setting; it only calls isComplete at intervals.',
+    }]);
   }
 
   /**
    * Adds `statement` to the handler role once per `key`, with the cdk-nag acknowledgement of its
    * wildcard: each acknowledgement exists only with the grant it covers.
    */
-  private grantOnce(key: string, statement: iam.PolicyStatement, acknowledgement?: { readonly id: string; readonly reason: string }): void {
+  private grantOnce(key: string, statement: iam.PolicyStatement, acknowledgement?: Acknowledgement): void {
     if (this.granted.has(key)) {
       return;
     }
     this.granted.add(key);
     this.role.addToPrincipalPolicy(statement);
     if (acknowledgement) {
-      Validations.of(this.role).acknowledge(acknowledgement);
+      acknowledge(this.role, [acknowledgement]);
     }
   }
 
@@ -260,11 +274,11 @@ export class MembersProvider extends Construct {
           'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
         resources: ['*'],
       }));
-      Validations.of(role).acknowledge({
+      acknowledge(role, [{
         id: wildcardFinding('*'),
         reason: 'Lambda functions in a VPC manage their network interfaces (ec2:CreateNetworkInterface and the like), which ' +
           'support no narrower resource; granted only when SecurityMembersProvider.configure() places them in a VPC.',
-      });
+      }]);
     }
   }
 
@@ -322,11 +336,11 @@ export class MembersProvider extends Construct {
     if (!this.granted.has('Discovery')) {
       // One acknowledgement for every service's discovery.
       this.granted.add('Discovery');
-      Validations.of(this.role).acknowledge({
+      acknowledge(this.role, [{
         id: wildcardFinding('*'),
         reason: 'The List actions that find a target (a detector, a behavior graph) support no resource-level permissions; ' +
           'granted only for the services whose construct omits its target, to discover it.',
-      });
+      }]);
     }
   }
 }

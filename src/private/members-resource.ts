@@ -3,9 +3,10 @@
  * properties, and the checks across constructs that only the whole app can make: another
  * construct of the stack declaring accounts for the same service (each resource learns them at
  * synth time, so moving accounts between constructs in one deployment removes nothing, in
- * either update order), and the same account declared twice on one target (a synth error).
+ * either update order), the same account or OU declared twice on one target (a synth error), and
+ * warnings for declarations that do nothing useful.
  */
-import { Aws, CfnElement, CustomResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Aspects, Aws, CfnElement, CustomResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -13,7 +14,7 @@ import { Construct, IConstruct } from 'constructs';
 import { MemberAccount } from '../member-account';
 import { OrganizationSourceProps } from '../organization-sources';
 import { DeclaredMembers } from './declared-members';
-import { MembersValidationError } from './errors';
+import { shown, validationError } from './errors';
 import { encodeAccounts } from './ledger/codec';
 import { MembersProvider, SERVICE_TIMEOUT } from './members-provider';
 import {
@@ -46,23 +47,27 @@ export interface MembersResourceOptions {
 function checkIds(scope: Construct, property: string, ids: readonly string[] | undefined, valid: (id: string) => boolean, what: string): string[] {
   if (ids === undefined) return [];
   if (Token.isUnresolved(ids)) return [...ids];
+  const code = `Invalid${property[0].toUpperCase()}${property.slice(1)}`;
   const seen = new Set<string>();
-  ids.forEach((id, i) => {
-    if (Token.isUnresolved(id)) return;
+  for (const [i, id] of ids.entries()) {
+    if (Token.isUnresolved(id)) continue;
     if (typeof id !== 'string' || !valid(id)) {
-      throw new MembersValidationError(scope, `${property}[${i}] '${String(id)}' is not ${what}`);
+      throw validationError(scope, code, `${property}[${i}] ${shown(scope, id)} is not ${what}`);
     }
     if (seen.has(id)) {
-      throw new MembersValidationError(scope, `${property}[${i}] '${id}' is listed twice`);
+      throw validationError(scope, code, `${property}[${i}] '${id}' is listed twice`);
     }
     seen.add(id);
-  });
+  }
   return [...ids];
 }
 
 /** Every member resource of the app, to compare declarations across constructs. */
 const declarations = new WeakMap<IConstruct, MembersResource[]>();
 
+/** Warning IDs (`Annotations.of(construct).acknowledgeWarning(id)` silences one). */
+export const WARNING_NO_MEMBERS = 'cdk-security-members:noMembersDeclared';
+export const WARNING_METRIC_WITHOUT_SYNC = 'cdk-security-members:metricWithoutSyncSchedule';
 
 export class MembersResource {
   readonly resource: CustomResource;
@@ -78,39 +83,30 @@ export class MembersResource {
     const removalPolicy = removalPolicyProperty(scope, props.removalPolicy);
     const maxRemovals = props.maxRemovals;
     if (maxRemovals !== undefined && !Token.isUnresolved(maxRemovals) && (!Number.isInteger(maxRemovals) || maxRemovals < 0)) {
-      throw new MembersValidationError(scope, `maxRemovals ${maxRemovals} is not a non-negative integer`);
+      throw validationError(scope, 'InvalidMaxRemovals', `maxRemovals ${maxRemovals} is not a non-negative integer`);
     }
-
     this.organizationalUnits = checkIds(scope, 'organizationalUnits', props.organizationalUnits,
       (id) => OU_ID_PATTERN.test(id) || ROOT_ID_PATTERN.test(id), 'an OU ID (ou-xxxx-xxxxxxxx) or a root ID (r-xxxx)');
-    const excludeAccounts = checkIds(scope, 'excludeAccounts', props.excludeAccounts, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+    const excludeAccounts = this.checkExclusions(props.excludeAccounts);
     this.excludeAccounts = excludeAccounts;
-    if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
-      throw new MembersValidationError(scope, 'excludeAccounts only leaves out accounts of organizationalUnits, and there are none');
-    }
 
     this.declared = new DeclaredMembers(scope, service, () => Buffer.byteLength(JSON.stringify(this.siblings() ?? {}), 'utf8'));
-    (props.members ?? []).forEach((member, i) => this.declared.add(member, `members[${i}]`));
-    // After addMember() calls too: a declared member that is also excluded contradicts itself.
-    scope.node.addValidation({
-      validate: () => {
-        const declared = new Set(this.declared.accountIds());
-        const both = excludeAccounts.filter((id) => declared.has(id));
-        return both.length === 0 ? [] : [`excludeAccounts: ${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} also declared in members; ` +
-          'an excluded account is never declared through organizationalUnits, and members always are: keep one of the two'];
-      },
-    });
+    // A plain loop: an error's trace then goes from the constructor straight to the user's code.
+    for (const [i, member] of (props.members ?? []).entries()) {
+      this.declared.add(member, `members[${i}]`);
+    }
 
     const provider = MembersProvider.of(scope);
     provider.allow(service, target === undefined);
     if (this.organizationalUnits.length > 0) {
       provider.allowOrganizations();
     }
-
     const all = declarations.get(scope.node.root) ?? [];
     all.push(this);
     declarations.set(scope.node.root, all);
-    scope.node.addValidation({ validate: () => this.duplicates() });
+    scope.node.addValidation({ validate: () => this.overlaps() });
+    // Once the app is built (addMember() calls included): a construct that declares nothing.
+    Aspects.of(scope).add({ visit: (node) => (node === scope ? this.warnIfEmpty() : undefined) });
 
     const properties: ReconcileProperties = {
       Service: service.name,
@@ -134,30 +130,68 @@ export class MembersResource {
       serviceTimeout: SERVICE_TIMEOUT,
       properties: { ...properties },
     });
-
     if (props.syncSchedule) {
-      provider.allowSyncMetrics();
-      // The input names the claim to sync: the target (the physical ID), the stack and the logical ID.
-      const sync: Record<string, string> = {
-        Service: service.name,
-        Target: this.resource.ref,
-        StackId: Aws.STACK_ID,
-        LogicalId: this.stack.getLogicalId(this.resource.node.defaultChild as CfnElement),
-      };
-      new events.Rule(scope, 'SyncSchedule', {
-        schedule: props.syncSchedule,
-        description: `cdk-security-members: syncs ${scope.node.path} (${service.name}) between deployments`,
-        targets: [new targets.LambdaFunction(provider.handler, {
-          event: events.RuleTargetInput.fromObject({ CdkSecurityMembersSync: sync }),
-          // A failed sync reports itself (log and metric) and waits for the next scheduled time.
-          retryAttempts: 0,
-        })],
-      });
+      this.addSyncSchedule(provider, props.syncSchedule);
+    }
+  }
+
+  /** `excludeAccounts`, checked: 12-digit IDs, only beside OUs, and (once the app is built) none also in members. */
+  private checkExclusions(ids: string[] | undefined): string[] {
+    const excludeAccounts = checkIds(this.scope, 'excludeAccounts', ids, (id) => ACCOUNT_ID_PATTERN.test(id), 'a 12-digit account ID');
+    if (excludeAccounts.length > 0 && this.organizationalUnits.length === 0) {
+      throw validationError(this.scope, 'ExcludeAccountsWithoutOrganizationalUnits',
+        'excludeAccounts only leaves out accounts of organizationalUnits, and there are none');
+    }
+    // After addMember() calls too: a declared member that is also excluded contradicts itself.
+    this.scope.node.addValidation({
+      validate: () => {
+        const declared = new Set(this.declared.accountIds());
+        const both = excludeAccounts.filter((id) => declared.has(id));
+        return both.length === 0 ? [] : [`excludeAccounts: ${both.join(', ')} ${both.length === 1 ? 'is' : 'are'} also declared in members; ` +
+          'an excluded account is never declared through organizationalUnits, and members always are: keep one of the two'];
+      },
+    });
+    return excludeAccounts;
+  }
+
+  /** An EventBridge rule that syncs this resource's claim between deployments. */
+  private addSyncSchedule(provider: MembersProvider, schedule: events.Schedule): void {
+    const { service } = this.options;
+    provider.allowSyncMetrics();
+    // The input names the claim to sync: the target (the physical ID), the stack and the logical ID.
+    const sync: Record<string, string> = {
+      Service: service.name,
+      Target: this.resource.ref,
+      StackId: Aws.STACK_ID,
+      LogicalId: this.stack.getLogicalId(this.resource.node.defaultChild as CfnElement),
+    };
+    new events.Rule(this.scope, 'SyncSchedule', {
+      schedule,
+      description: `cdk-security-members: syncs ${this.scope.node.path} (${service.name}) between deployments`,
+      targets: [new targets.LambdaFunction(provider.handler, {
+        event: events.RuleTargetInput.fromObject({ CdkSecurityMembersSync: sync }),
+        // A failed sync reports itself (log and metric) and waits for the next scheduled time.
+        retryAttempts: 0,
+      })],
+    });
+  }
+
+  /** A construct with no members and no OUs: its deployment removes what it held (a forgotten list looks like this). */
+  private warnIfEmpty(): void {
+    if (this.declared.count === 0 && this.organizationalUnits.length === 0) {
+      Annotations.of(this.scope).addWarningV2(WARNING_NO_MEMBERS, 'declares no members and no organizationalUnits: a deployment ' +
+        'removes every member this construct held before (within maxRemovals) and adds none. Declare members or ' +
+        'organizationalUnits, or remove the construct.');
     }
   }
 
   /** Failed scheduled syncs of this resource (Sum). */
   metricSyncFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (!this.options.props.syncSchedule) {
+      Annotations.of(this.scope).addWarningV2(WARNING_METRIC_WITHOUT_SYNC, 'metricSyncFailures(): this construct has no syncSchedule, so ' +
+        'the metric never gets a data point and an alarm on it never fires. Give the construct a syncSchedule, or drop the metric ' +
+        '(a failed deployment fails its stack instead).');
+    }
     return new cloudwatch.Metric({
       namespace: SYNC_METRIC_NAMESPACE,
       metricName: SYNC_FAILURES_METRIC,
@@ -200,7 +234,11 @@ export class MembersResource {
     };
   }
 
-  /** Whether `other` manages the same target: same service and environment, same named target or both discovered. */
+  /**
+   * Whether `other` surely manages the same target: the same service and named target (or both
+   * discovered), in the same stack or in two stacks of the same known account and region. Stacks
+   * without an account or region may deploy anywhere: no verdict across them.
+   */
   private sameTarget(other: MembersResource): boolean {
     if (other.options.service.name !== this.options.service.name) {
       return false;
@@ -208,26 +246,54 @@ export class MembersResource {
     const a = this.stack;
     const b = other.stack;
     const known = (s: Stack) => !Token.isUnresolved(s.account) && !Token.isUnresolved(s.region);
-    const sameEnvironment = a === b || (known(a) && known(b) ? a.account === b.account && a.region === b.region : !known(a) && !known(b));
+    const sameEnvironment = a === b || (known(a) && known(b) && a.account === b.account && a.region === b.region);
     return sameEnvironment && (this.options.target ?? '') === (other.options.target ?? '');
   }
 
-  /** Accounts this construct and another of the app declare on the same target (reported once, by the later path). */
-  private duplicates(): string[] {
+  /**
+   * Accounts, and organizational units, that this construct and another of the app declare on
+   * the same target (reported once, by the later path): two claims would own the same accounts.
+   */
+  private overlaps(): string[] {
     const mine = new Set(this.declared.accountIds());
+    const { name, target: { noun } } = this.options.service;
     const errors: string[] = [];
     for (const other of declarations.get(this.scope.node.root) ?? []) {
       if (other === this || other.scope.node.path > this.scope.node.path || !this.sameTarget(other)) {
         continue;
       }
+      const both = `by both ${other.scope.node.path} and ${this.scope.node.path} on the same ${name} ${noun}`;
       const shared = other.declared.accountIds().filter((id) => mine.has(id));
       if (shared.length > 0) {
-        const { noun } = this.options.service.target;
         errors.push(`members: account${shared.length === 1 ? '' : 's'} ${shared.slice(0, 10).join(', ')}${shared.length > 10 ? ', ...' : ''} ` +
-          `declared by both ${other.scope.node.path} and ${this.scope.node.path} on the same ${this.options.service.name} ${noun}; ` +
-          'declare each account in one construct (its claim owns it)');
+          `declared ${both}; declare each account in one construct (its claim owns it)`);
+      }
+      const units = overlappingUnits(other.organizationalUnits, this.organizationalUnits);
+      if (units.length > 0) {
+        errors.push(`organizationalUnits: ${units.join(', ')} declared ${both}; their accounts would be declared twice: ` +
+          'declare each OU in one construct (its claim owns the accounts)');
       }
     }
     return errors;
   }
+}
+
+/**
+ * The declarations of `a` and `b` that surely hold the same accounts: the same OU or root, or a
+ * root and an OU below it (an OU's ID carries its root's: `ou-<root>-...` is below `r-<root>`).
+ */
+export function overlappingUnits(a: readonly string[], b: readonly string[]): string[] {
+  const rootOf = (id: string) => (ROOT_ID_PATTERN.test(id) ? id.slice(2) : id.split('-')[1]);
+  const known = (ids: readonly string[]) => ids.filter((id) => !Token.isUnresolved(id));
+  const found = new Set<string>();
+  for (const x of known(a)) {
+    for (const y of known(b)) {
+      if (x === y) {
+        found.add(x);
+      } else if ((ROOT_ID_PATTERN.test(x) || ROOT_ID_PATTERN.test(y)) && rootOf(x) === rootOf(y)) {
+        found.add(`${x} and ${y}`);
+      }
+    }
+  }
+  return [...found];
 }

@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { MembersValidationError } from './errors';
+import { validationError } from './errors';
 
 /**
  * What deleting the resource does to its members, as the handler's `RemovalPolicy` property.
@@ -16,6 +16,6 @@ export function removalPolicyProperty(scope: Construct, policy: RemovalPolicy | 
     case RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE:
       return 'RETAIN';
     default:
-      throw new MembersValidationError(scope, `removalPolicy '${String(policy)}' is not supported for members; use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE`);
+      throw validationError(scope, 'UnsupportedRemovalPolicy', `removalPolicy '${String(policy)}' is not supported for members; use DESTROY, RETAIN or RETAIN_ON_UPDATE_OR_DELETE`);
   }
 }

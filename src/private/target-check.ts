@@ -1,7 +1,7 @@
 /** Synth-time check of a named target, in the stack's account and region when they are known. */
 import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { MembersValidationError } from './errors';
+import { validationError } from './errors';
 import { ServiceDefinition } from './services/service-definition';
 
 export function checkTarget(scope: Construct, service: ServiceDefinition, value: string | undefined): void {
@@ -12,7 +12,7 @@ export function checkTarget(scope: Construct, service: ServiceDefinition, value:
   const known = (v: string) => (Token.isUnresolved(v) ? undefined : v);
   const problem = service.checkTarget(value, { account: known(stack.account), region: known(stack.region) });
   if (problem !== undefined) {
-    throw new MembersValidationError(scope, problem);
+    throw validationError(scope, 'InvalidTarget', problem);
   }
 }
 
@@ -23,6 +23,6 @@ export function checkMessage(scope: Construct, service: ServiceDefinition, prop:
     return;
   }
   if (message.length < 1 || message.length > max) {
-    throw new MembersValidationError(scope, `${prop} must be 1 to ${max} characters, got ${message.length}`);
+    throw validationError(scope, 'InvalidInvitationMessage', `${prop} must be 1 to ${max} characters, got ${message.length}`);
   }
 }

@@ -21,7 +21,7 @@ import { detectiveService, guardDutyService, securityHubService } from './member
 import { OrganizationsModel, organizationsService } from './organizations-model';
 import { SsmModel, ssmService } from './ssm-model';
 import { StsModel, stsService } from './sts-model';
-import { credentialScopeService, hash, random, Reply, ServiceDefinition, ServiceError, ServiceName } from './wire';
+import { credentialScopeRegion, credentialScopeService, hash, random, Reply, ServiceDefinition, ServiceError, ServiceName } from './wire';
 
 export { GRAPH_ARN_PATTERN, MemberModel } from './member-model';
 export type { DisabledReason, Member, MemberService, StatusCase } from './member-model';
@@ -84,6 +84,8 @@ export interface CallRecord {
   readonly accountIds?: readonly string[];
   /** 'ok', 'throttled', 'error', 'lost' or an error type. */
   readonly outcome: string;
+  /** The region the request was signed for. */
+  readonly region?: string;
 }
 
 export interface Endpoint {
@@ -256,6 +258,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
         accounts: r ? r.accounts : 0,
         accountIds: r?.accountIds,
         outcome,
+        region: credentialScopeRegion(req.headers),
       });
       const faults = endpoint.faults;
       try {

@@ -73,6 +73,11 @@ export function credentialScopeService(headers: http.IncomingHttpHeaders): strin
   return /Credential=[^/,\s]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(headers.authorization ?? '')?.[1];
 }
 
+/** The region of a SigV4 Authorization header's credential scope. */
+export function credentialScopeRegion(headers: http.IncomingHttpHeaders): string | undefined {
+  return /Credential=[^/,\s]+\/\d{8}\/([^/]+)\//.exec(headers.authorization ?? '')?.[1];
+}
+
 function parseJson(body: Buffer): Record<string, unknown> {
   try {
     const value = body.length ? JSON.parse(body.toString('utf8')) : {};

@@ -1,7 +1,7 @@
 /**
  * Integration test: GuardDutyMembers on the account's detector, then GetMembers shows each
  * declared account as a member. The snapshot is checked without AWS by the test command;
- * refresh it against a real administrator account as described in the README (Maintainers).
+ * refresh it against a real administrator account as docs/development.md (Maintainers) describes.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';

@@ -1,8 +1,8 @@
 /**
  * Integration test: SecurityHubMembers on the account's hub, then GetMembers shows the declared
  * account as a member. The snapshot is checked without AWS by the test command; refresh it
- * against a real administrator account (Security Hub enabled) as described in the README
- * (Maintainers).
+ * against a real administrator account (Security Hub enabled) as docs/development.md (Maintainers)
+ * describes.
  */
 import { ExpectedResult, IntegTest, Match } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';

@@ -1,10 +1,16 @@
 /** `plan`'s output: one short table per target (counts first), or the documented JSON shape. */
 import { ResourcePlan, TargetPlan, wouldChange } from './preview';
 
+/** A target's plan with where it was read: the credentials' account and the region. */
+export interface LocatedTargetPlan extends TargetPlan {
+  readonly account?: string;
+  readonly region: string;
+}
+
 /** The version of the JSON shape: a change that removes or renames a field raises it. */
 export const PLAN_JSON_VERSION = 1;
 
-export function renderJson(targets: readonly TargetPlan[]): string {
+export function renderJson(targets: readonly LocatedTargetPlan[]): string {
   return `${JSON.stringify({ version: PLAN_JSON_VERSION, changes: wouldChange(targets), targets }, undefined, 2)}\n`;
 }
 
@@ -19,18 +25,19 @@ function table(headers: string[], rows: string[][]): string[] {
 const name = (r: ResourcePlan) => r.constructPath ?? `${r.stack}/${r.logicalId}`;
 const list = (ids: readonly string[], max = 20) => (ids.length > max ? `${ids.slice(0, max).join(', ')} and ${ids.length - max} more` : ids.join(', '));
 
-export function renderText(targets: readonly TargetPlan[], color: boolean): string {
+export function renderText(targets: readonly LocatedTargetPlan[], color: boolean): string {
   const paint = (text: string, code: keyof typeof COLORS) => (color ? `\u001b[${COLORS[code]}m${text}\u001b[0m` : text);
   const out: string[] = [];
   if (targets.length === 0) {
     out.push('No GuardDutyMembers, DetectiveGraphMembers or SecurityHubMembers in the selected stacks.');
   }
   for (const target of targets) {
+    const where = `(account ${target.account ?? 'unknown'}, ${target.region})`;
     if (target.target === undefined) {
-      out.push(paint(`${target.service}: target resolved at deploy time`, 'bold'), `  ${target.deferred}`, '');
+      out.push(paint(`${target.service}: target resolved at deploy time ${where}`, 'bold'), `  ${target.deferred}`, '');
       continue;
     }
-    out.push(paint(`${target.service} ${target.target}`, 'bold'));
+    out.push(paint(`${target.service} ${target.target} ${where}`, 'bold'));
     out.push(...table(['Resource', 'Create', 'Invite', 'Recreate', 'Remove', 'Blocked', 'Unchanged'],
       target.resources.map((r) => [name(r), r.create.length, r.invite.length, r.recreate.length, r.remove.length,
         r.blocked.length + r.failures.length, r.unchanged].map(String))));

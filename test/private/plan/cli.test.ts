@@ -119,7 +119,7 @@ test('after a change (add two, remove one) and a hand-added member: exit 2 namin
   // The human output: counts first, then the accounts.
   const text = await plan('--app', changed.dir);
   expect(text.code).toBe(EXIT_CHANGES);
-  expect(text.stdout).toMatch(/GuardDuty [0-9a-z]+\n\s+Resource\s+Create\s+Invite\s+Recreate\s+Remove\s+Blocked\s+Unchanged\n\s+Members\/GuardDuty\/Resource\/Default\s+2\s+0\s+0\s+1\s+0\s+3/);
+  expect(text.stdout).toMatch(/GuardDuty [0-9a-z]+ \(account 999999999999, us-east-1\)\n\s+Resource\s+Create\s+Invite\s+Recreate\s+Remove\s+Blocked\s+Unchanged\n\s+Members\/GuardDuty\/Resource\/Default\s+2\s+0\s+0\s+1\s+0\s+3/);
   expect(text.stdout).toContain(`- remove   Members/GuardDuty/Resource/Default: ${accounts[0].accountId}`);
   expect(text.stdout).toContain(`1 member no declaration holds (${handAdded} Enabled)`);
   expect(text.stdout).not.toMatch(/\u001b\[/);
@@ -205,6 +205,9 @@ test('an OU that cannot be read, and a missing detector, exit 1 with a clear mes
   const unreadable = await plan('--app', fromUnit.dir);
   expect(unreadable.code).toBe(EXIT_ERROR);
   expect(unreadable.stderr).toMatch(new RegExp(`GuardDuty: organizationalUnits: ${unit} could not be read: (ListAccountsForParent|ListChildren) answered AccessDeniedException`));
+  // A preview's wording: no handler sentence about changes, no sentence ending twice; where it read.
+  expect(unreadable.stderr).not.toMatch(/Nothing was changed|[^.]\.\.(?!\.)/);
+  expect(unreadable.stderr).toMatch(/\(in us-east-1, with the credentials from AWS_ACCESS_KEY_ID\)\n$/);
 
   endpoint.model.detectorExists = false;
   const discovered = synth((stack) => new GuardDutyMembers(stack, 'GuardDuty', { members: accounts.slice(0, 1) }));
@@ -239,7 +242,7 @@ test('credentials of another account than the stack deploys to exit 1', async ()
   const { dir } = synth(guardDutyOf(accounts.slice(0, 1)));
   const result = await plan('--app', dir);
   expect(result.code).toBe(EXIT_ERROR);
-  expect(result.stderr).toContain('deploys to account 999999999999, but the credentials are account 123456789012');
+  expect(result.stderr).toContain('deploys to account 999999999999, but the credentials (AWS_ACCESS_KEY_ID) are account 123456789012');
 });
 
 test('the bundled command (bin/cdk-security-members, as npm links it) plans and exits with the code', async () => {
