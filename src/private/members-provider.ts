@@ -138,17 +138,7 @@ export class MembersProvider extends Construct {
     });
     this.handler = handler;
 
-    const frameworkRole = new iam.Role(this, 'FrameworkRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-security-members: CDK Provider framework',
-    });
-    logGroup.grantWrite(frameworkRole);
-
-    const completeRole = new iam.Role(this, 'FrameworkCompleteRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'cdk-security-members: CDK Provider framework (isComplete and timeout)',
-    });
-    logGroup.grantWrite(completeRole);
+    const [frameworkRole, completeRole] = this.frameworkRoles(logGroup);
 
     // Asynchronous: a reconcile larger than one invocation continues in the next isComplete call.
     const provider = new Provider(this, 'Provider', {
@@ -169,6 +159,19 @@ export class MembersProvider extends Construct {
 
     this.acknowledgeFramework(provider, handler, [frameworkRole, completeRole]);
     this.allowLedger();
+  }
+
+  /** The Provider framework's own roles (onEvent; isComplete and timeout): they write to the handler's log group. */
+  private frameworkRoles(logGroup: logs.ILogGroup): [iam.Role, iam.Role] {
+    const role = (id: string, description: string) => {
+      const created = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+      logGroup.grantWrite(created);
+      return created;
+    };
+    return [
+      role('FrameworkRole', 'cdk-security-members: CDK Provider framework'),
+      role('FrameworkCompleteRole', 'cdk-security-members: CDK Provider framework (isComplete and timeout)'),
+    ];
   }
 
   /** The ownership ledger's Parameter Store rights and the stack status reads, with their acknowledgements. */

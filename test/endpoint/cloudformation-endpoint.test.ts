@@ -23,10 +23,17 @@ test('a live stack by name and by ID, with its status as set', async () => {
   expect(byName.Stacks![0].CreationTime).toBeInstanceOf(Date);
   expect(byName.Stacks![0].LastUpdatedTime).toBeUndefined();
 
+  // An update operation sets LastUpdatedTime; its rollback keeps it (journals of one operation are told by it).
+  endpoint.cloudFormation.setStatus('Members', 'UPDATE_IN_PROGRESS');
+  const updating = (await cfn.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks![0].LastUpdatedTime;
+  expect(updating).toBeInstanceOf(Date);
   endpoint.cloudFormation.setStatus('Members', 'UPDATE_ROLLBACK_IN_PROGRESS');
   const byId = await cfn.send(new DescribeStacksCommand({ StackName: stackId }));
-  expect(byId.Stacks![0]).toMatchObject({ StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', LastUpdatedTime: expect.any(Date) });
-  expect(endpoint.countFor('CloudFormation', 'DescribeStacks', 'ok')).toBe(2);
+  expect(byId.Stacks![0]).toMatchObject({ StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS', LastUpdatedTime: updating });
+  endpoint.cloudFormation.setStatus('Members', 'UPDATE_IN_PROGRESS');
+  const next = (await cfn.send(new DescribeStacksCommand({ StackName: stackId }))).Stacks![0].LastUpdatedTime!;
+  expect(next.getTime()).toBeGreaterThan(updating!.getTime());
+  expect(endpoint.countFor('CloudFormation', 'DescribeStacks', 'ok')).toBe(4);
 });
 
 test('a deleted stack: found by stack ID (DELETE_COMPLETE), not by name; unknown stacks are ValidationError', async () => {

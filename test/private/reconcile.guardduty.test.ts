@@ -219,8 +219,8 @@ describe('create', () => {
     const remaining = jest.fn(() => TIME_RESERVE_MS - 1);
     const context = { ...lambdaContext, getRemainingTimeInMillis: remaining };
     const response = await handleEvent(cfnEvent('Create', props(ids)), context, testClients(endpoint));
-    // Read once per invocation: onEvent, then one isComplete per call (20 creates, 20 invitations).
-    expect(remaining).toHaveBeenCalledTimes(1 + 40);
+    // Read once per invocation: onEvent, then one isComplete per batch (20 creates, each with its invitation).
+    expect(remaining).toHaveBeenCalledTimes(1 + 20);
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
     expect(response.Data).toMatchObject({ Created: 1000, Invited: 1000, Unprocessed: 0 });
     // Each account was created and invited exactly once, across many invocations.

@@ -122,7 +122,8 @@ async function planRegion(stacks: readonly AssemblyStack[], region: string, prof
     throw new PlanInputError(`stack ${wrong.stackName} deploys to account ${wrong.account}, but the credentials ` +
       `(${credentialsSource(profile)}) are account ${caller.Account}: plan with the credentials of the account the stack deploys to (--profile)`);
   }
-  const targets = await previewResources(stacks.flatMap((s) => s.resources), { clients, readers: MEMBER_READERS, adminAccount: caller.Account });
+  const targets = await previewResources(stacks.flatMap((s) => s.resources), { clients, readers: MEMBER_READERS, adminAccount: caller.Account },
+    stacks.map((s) => s.stackName));
   return targets.map((target) => locate(target, caller.Account, region));
 }
 
@@ -138,10 +139,13 @@ function locate(target: TargetPlan, account: string | undefined, region: string)
   };
 }
 
-/** Every selected stack with member resources, planned region by region. */
+/**
+ * Every selected stack, planned region by region: its member resources, and those of its deployed
+ * version that the template no longer has (a stack with none left is read too).
+ */
 async function planStacks(options: PlanOptions, io: PlanIo): Promise<LocatedTargetPlan[]> {
   const resourceTypes = new Set(MEMBER_READERS.map((r) => r.definition.resourceType));
-  const stacks = selectStacks(readAssembly(options.app, resourceTypes), options.stacks).filter((s) => s.resources.length > 0);
+  const stacks = selectStacks(readAssembly(options.app, resourceTypes), options.stacks);
   const elsewhere = options.region === undefined ? [] : stacks.filter((s) => s.region !== undefined && s.region !== options.region);
   if (elsewhere.length > 0) {
     io.stderr(`cdk-security-members plan: --region ${options.region} is for environment-agnostic stacks; ` +

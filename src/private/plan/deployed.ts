@@ -4,7 +4,7 @@
  * with DescribeStackResource: a detector or graph the stack itself creates is known to `plan`
  * once it is deployed. A reference to a resource not deployed yet stays a token.
  */
-import { CloudFormationClient, DescribeStackResourceCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStackResourceCommand, paginateListStackResources } from '@aws-sdk/client-cloudformation';
 
 /** Attributes that are the resource's physical ID (what its `Ref` returns), by resource type. */
 const PHYSICAL_ID_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
@@ -52,6 +52,27 @@ export class DeployedResources {
       }
       throw err;
     }
+  }
+
+  /**
+   * The live resources of the deployed stack named `stackName` (none when it is not deployed):
+   * logical ID, type and physical ID.
+   */
+  async stackResources(stackName: string): Promise<{ logicalId: string; type: string; physicalId?: string }[]> {
+    const found: { logicalId: string; type: string; physicalId?: string }[] = [];
+    try {
+      for await (const page of paginateListStackResources({ client: this.cloudFormation }, { StackName: stackName })) {
+        for (const r of page.StackResourceSummaries ?? []) {
+          if (r.LogicalResourceId && r.ResourceType && LIVE.test(r.ResourceStatus ?? '')) {
+            found.push({ logicalId: r.LogicalResourceId, type: r.ResourceType, physicalId: r.PhysicalResourceId });
+          }
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name === 'ValidationError' && /does not exist/.test((err as Error).message)) return [];
+      throw err;
+    }
+    return found;
   }
 
   /** A member resource's properties with its references resolved; its ServiceToken (the provider's, never the target) is not read. */

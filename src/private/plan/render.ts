@@ -22,7 +22,7 @@ function table(headers: string[], rows: string[][]): string[] {
   return [line(headers), ...rows.map(line)];
 }
 
-const name = (r: ResourcePlan) => r.constructPath ?? `${r.stack}/${r.logicalId}`;
+const name = (r: ResourcePlan) => `${r.constructPath ?? `${r.stack}/${r.logicalId}`}${r.deleted ? ' (deleted: no longer in the app)' : ''}`;
 const list = (ids: readonly string[], max = 20) => (ids.length > max ? `${ids.slice(0, max).join(', ')} and ${ids.length - max} more` : ids.join(', '));
 
 export function renderText(targets: readonly LocatedTargetPlan[], color: boolean): string {
@@ -34,7 +34,11 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
   for (const target of targets) {
     const where = `(account ${target.account ?? 'unknown'}, ${target.region})`;
     if (target.target === undefined) {
-      out.push(paint(`${target.service}: target resolved at deploy time ${where}`, 'bold'), `  ${target.deferred}`, '');
+      out.push(paint(`${target.service}: target resolved at deploy time ${where}`, 'bold'), `  ${target.deferred}`);
+      for (const r of target.resources) {
+        if (r.create.length > 0) out.push(paint(`  + create   ${name(r)}: ${list(r.create)}`, 'green'));
+      }
+      out.push('');
       continue;
     }
     out.push(paint(`${target.service} ${target.target} ${where}`, 'bold'));
@@ -64,6 +68,10 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
     out.push(`  Coverage: ${unclaimed.length} member${unclaimed.length === 1 ? '' : 's'} no declaration holds${unclaimed.length ? ` (${list(unclaimed)})` : ''}; ` +
       `${coverage.claimedNotMembers.length} claimed account${coverage.claimedNotMembers.length === 1 ? '' : 's'} not a member` +
       `${coverage.claimedNotMembers.length ? ` (${list(coverage.claimedNotMembers)})` : ''}`);
+    for (const orphan of coverage.orphanedClaims) {
+      out.push(paint(`  Orphaned claim: ${orphan.stack}/${orphan.logicalId} holds ${orphan.accounts} account${orphan.accounts === 1 ? '' : 's'}; ` +
+        'its resource left the stack and its Delete was refused: released only by adding it back (see docs/ownership.md)', 'yellow'));
+    }
     out.push('');
   }
   out.push(wouldChange(targets) ? 'The next deployment would change membership (exit code 2).' : 'No changes: membership matches every declaration (exit code 0).');

@@ -110,7 +110,7 @@ test('after a change (add two, remove one) and a hand-added member: exit 2 namin
     unchanged: 3,
     failures: [],
   })]);
-  expect(target.coverage).toEqual({ unclaimedMembers: [{ accountId: handAdded, status: 'Enabled' }], claimedNotMembers: [] });
+  expect(target.coverage).toEqual({ unclaimedMembers: [{ accountId: handAdded, status: 'Enabled' }], claimedNotMembers: [], orphanedClaims: [] });
   // Read-only on the wire: every call the CLI made is a List, Get or Describe.
   const sent = operationsSince(callsBefore);
   expect(sent.length).toBeGreaterThan(0);
@@ -156,13 +156,15 @@ test('a compressed declaration, a discovered detector and graph, the hub, and a 
   expect(operationsSince(callsBefore)).toEqual(expect.arrayContaining(['ListDetectors', 'ListGraphs', 'DescribeHub']));
 });
 
-test('a target that is a reference to a resource not deployed yet is reported as resolved at deploy time, not an error', async () => {
+test('a target that is a reference to a resource not deployed yet: the deployment creates every declared member (exit 2)', async () => {
   const { dir } = synth(ownDetectorOf((detector) => detector.ref, accounts.slice(0, 2)));
   const result = await plan('--app', dir, '--json');
-  expect(result.code).toBe(EXIT_UNCHANGED);
+  expect(result.code).toBe(EXIT_CHANGES);
   expect(result.json.targets).toEqual([expect.objectContaining({ service: 'GuardDuty', deferred: expect.stringMatching(/Ref .*Detector.* is resolved at deploy time/) })]);
+  expect(result.json.targets[0].resources[0].create).toEqual(accounts.slice(0, 2).map((a) => a.accountId).sort());
   const text = await plan('--app', dir);
   expect(text.stdout).toContain('GuardDuty: target resolved at deploy time');
+  expect(text.stdout).toMatch(/\+ create .*: \d{12}, \d{12}/);
 });
 
 test('a target that is a reference to a deployed resource of the stack is read from the stack (Ref and Fn::GetAtt Id)', async () => {
@@ -184,7 +186,7 @@ test('a target that is a reference to a deployed resource of the stack is read f
   endpoint.cloudFormation.addResource('Members', 'Detector', 'AWS::GuardDuty::Detector', detectorId, 'DELETE_IN_PROGRESS');
   const { dir } = synth(ownDetectorOf((detector) => detector.attrId, accounts.slice(0, 3)));
   const gone = await plan('--app', dir, '--json');
-  expect(gone.code).toBe(EXIT_UNCHANGED);
+  expect(gone.code).toBe(EXIT_CHANGES);
   expect(gone.json.targets[0].deferred).toMatch(/Fn::GetAtt \["Detector","Id"\] is resolved at deploy time/);
 });
 
@@ -263,10 +265,51 @@ test('coverage names a claimed account that is no longer a member, and the plan 
   endpoint.model.guardDuty.delete(accounts[1].accountId);
   const result = await plan('--app', dir, '--json');
   expect(result.code).toBe(EXIT_CHANGES);
-  expect(result.json.targets[0].coverage).toEqual({ unclaimedMembers: [], claimedNotMembers: [accounts[1].accountId] });
+  expect(result.json.targets[0].coverage).toEqual({ unclaimedMembers: [], claimedNotMembers: [accounts[1].accountId], orphanedClaims: [] });
   expect(result.json.targets[0].resources[0].create).toEqual([accounts[1].accountId]);
 
   let coloured = '';
   await runCli(['plan', '--app', dir], { stdout: (t) => { coloured += t; }, stderr: () => undefined, color: true });
   expect(coloured).toContain(`\u001b[32m  + create   Members/GuardDuty/Resource/Default: ${accounts[1].accountId}\u001b[0m`);
+});
+
+describe('resources that leave the app', () => {
+  const twenty = syntheticAccounts(20, 11);
+  const both = (stack: Stack) => {
+    new GuardDutyMembers(stack, 'GuardDuty', { detectorId: endpoint.model.detectorId, members: accounts.slice(0, 1) });
+    new GuardDutyMembers(stack, 'Workloads', { detectorId: endpoint.model.detectorId, members: twenty });
+  };
+
+  test('a construct deleted from the app: exit 2, its removals and the removal guard that refuses them', async () => {
+    await cfn.stack('Members').deploy(synth(both).template);
+    const { dir } = synth(guardDutyOf(accounts.slice(0, 1)));
+    const result = await plan('--app', dir, '--json');
+    expect(result.code).toBe(EXIT_CHANGES);
+    const deleted = result.json.targets[0].resources.find((r: { deleted?: boolean }) => r.deleted);
+    expect(deleted).toMatchObject({ stack: 'Members', remove: twenty.map((a) => a.accountId).sort(), deleted: true });
+    expect(deleted.failures).toEqual([expect.stringMatching(/removal of the resource would remove 20 accounts.*more than the default limit of 5/)]);
+    const text = await plan('--app', dir);
+    expect(text.stdout).toMatch(/Workloads.* \(deleted: no longer in the app\)/);
+  });
+
+  test('a stack whose last member construct left: still read, its deletions planned', async () => {
+    await cfn.stack('Members').deploy(synth(guardDutyOf(accounts.slice(0, 3))).template);
+    const { dir } = synth((stack) => new guardduty.CfnDetector(stack, 'Detector', { enable: true }));
+    const result = await plan('--app', dir, '--json');
+    expect(result.code).toBe(EXIT_CHANGES);
+    const removed = accounts.slice(0, 3).map((a) => a.accountId).sort();
+    expect(result.json.targets[0].resources).toEqual([expect.objectContaining({ deleted: true, remove: removed, failures: [] })]);
+  });
+
+  test('a claim whose resource left the stack after its Delete was refused is shown as orphaned; no change', async () => {
+    const stack = cfn.stack('Members');
+    await stack.deploy(synth(both).template);
+    await stack.deploy(synth(guardDutyOf(accounts.slice(0, 1))).template);
+    expect(stack.skippedDeletes).toHaveLength(1);
+    const { dir } = synth(guardDutyOf(accounts.slice(0, 1)));
+    const result = await plan('--app', dir, '--json');
+    expect(result.code).toBe(EXIT_UNCHANGED);
+    expect(result.json.targets[0].coverage.orphanedClaims).toEqual([{ stack: 'Members', logicalId: expect.stringMatching(/^Workloads/), accounts: 20 }]);
+    expect((await plan('--app', dir)).stdout).toMatch(/Orphaned claim: Members\/Workloads\w+ holds 20 accounts/);
+  });
 });

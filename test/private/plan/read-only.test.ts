@@ -16,7 +16,7 @@ test('every SDK operation reachable from the plan command is a List, Get or Desc
   expect(actions.filter((action) => !READ.test(action))).toEqual([]);
   // What the README's policy for plan grants, exactly.
   expect(actions).toEqual([
-    'cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks',
+    'cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:ListStackResources',
     'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:GetMembers', 'guardduty:ListDetectors', 'guardduty:ListMembers',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
@@ -41,7 +41,7 @@ test('the README lists exactly these actions in the policy for plan', () => {
 
 test('plan and the handler share one planner: no plan module defines its own member rules', () => {
   const planFiles = fs.readdirSync(path.join(SRC, 'plan')).map((f) => fs.readFileSync(path.join(SRC, 'plan', f), 'utf8'));
-  const preview = fs.readFileSync(path.join(SRC, 'plan', 'preview.ts'), 'utf8');
+  const preview = ['preview.ts', 'target-plan.ts'].map((f) => fs.readFileSync(path.join(SRC, 'plan', f), 'utf8')).join('\n');
   for (const shared of ['planMembers', 'removalGuardReason', 'quotaReason', 'accountsHeldElsewhere', 'unionDeclaration', 'parseDeclaration']) {
     expect(preview).toContain(shared);
     // Used, not redefined.
