@@ -60,6 +60,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-sts@^3',
     '@aws-sdk/client-inspector2@^3',
     '@aws-sdk/client-macie2@^3',
+    // Model-based and interleaving tests of the ownership invariant (fc.commands, fc.scheduler).
+    'fast-check@^4',
     '@types/aws-lambda',
     'aws-sdk-client-mock@^4.1.0',
     'aws-sdk-client-mock-jest@^4.1.0',
@@ -248,5 +250,14 @@ const bench = project.addTask('bench', {
 });
 bench.spawn(project.bundler.bundleTask);
 bench.exec('tsx bench/run.ts', { receiveArgs: true });
+
+// `npm run fuzz -- [--runs N] [--seed S]`: the ownership invariant's randomized tests with many
+// more sequences and interleavings than CI runs (which runs a bounded count, seed printed).
+const fuzz = project.addTask('fuzz', {
+  description: 'Run the ownership invariant\'s model-based and race tests at length (--runs N, --seed S)',
+  env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION: '20' },
+});
+fuzz.spawn(project.bundler.bundleTask);
+fuzz.exec('tsx build-tools/fuzz.ts', { receiveArgs: true });
 
 project.synth();

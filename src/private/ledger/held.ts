@@ -4,7 +4,7 @@
  * lookups it is given (organizational units, stacks).
  */
 import { decodeAccounts } from './codec';
-import { claimAccounts, LoadedClaim, LoadedJournal } from './ledger';
+import { claimAccounts, LoadedClaim, LoadedJournal, recordHolds } from './ledger';
 import { JournalRecord } from './records';
 
 /** Whether a run is not finished: in progress, dead half-way, failed, or undoing itself. */
@@ -22,7 +22,7 @@ export function journalDesired(claim: LoadedClaim, journal: JournalRecord): stri
 export function journalPrevious(claim: LoadedClaim, journal: JournalRecord): string[] {
   const { previousAccounts, previousClaim } = journal;
   if (previousAccounts !== undefined) return decodeAccounts(previousAccounts);
-  return previousClaim ? decodeAccounts(claim.generations.get(previousClaim)?.accounts) : [];
+  return previousClaim ? recordHolds(claim.generations.get(previousClaim)) : [];
 }
 
 /**

@@ -63,9 +63,16 @@ export function pathSegment(text: string): string {
   return text.replace(/[^a-zA-Z0-9_.-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
 }
 
-/** The accounts a claim holds: its newest generation's. */
+/** The accounts a claim generation holds: its declared ones and those it retains for another declaration. */
+export function recordHolds(record: ClaimRecord | undefined): string[] {
+  const retained = decodeAccounts(record?.retained);
+  const declared = decodeAccounts(record?.accounts);
+  return retained.length === 0 ? declared : [...new Set([...declared, ...retained])];
+}
+
+/** The accounts a claim holds: its newest generation's (see {@link recordHolds}). */
 export function claimAccounts(claim: LoadedClaim | undefined): string[] {
-  return decodeAccounts(claim?.record?.accounts);
+  return recordHolds(claim?.record);
 }
 
 /** Every complete generation of one record kind of one claim path, among `parameters`. */

@@ -57,6 +57,12 @@ export interface ClaimRecord {
   readonly accounts: string;
   /** Account codec: those that were members already, held by no declaration, when this claim took them. */
   readonly adopted: string;
+  /**
+   * Account codec: accounts no longer declared here that another declaration's organizational
+   * units hold now but no claim records yet. The claim keeps holding them until a claim does, so
+   * an account that leaves that OU again before its declaration runs is still removed.
+   */
+  readonly retained?: string;
   /** The SecureString declaration record (static members' emails, invitation message) of this generation. */
   readonly declarationRecord?: RecordRef;
   readonly updatedAt: string;

@@ -49,7 +49,8 @@ export class ResourceRecords {
   }
 
   /** A new claim generation holding `accounts` for `declaration`: the declaration's emails first, then the claim naming them. */
-  async writeClaim(declaration: Declaration, accounts: Iterable<string>, adopted: Iterable<string>, generation: string): Promise<void> {
+  async writeClaim(declaration: Declaration, accounts: Iterable<string>, adopted: Iterable<string>, generation: string,
+    retained: readonly string[] = []): Promise<void> {
     const { run } = this;
     const secret = run.ledger.declarationWrites(run.path, {
       members: declaration.members.map((m) => [m.accountId, m.email] as const),
@@ -65,6 +66,7 @@ export class ResourceRecords {
       declaration: declaredSettings(declaration),
       accounts: encodeAccounts(accounts),
       adopted: encodeAccounts(adopted),
+      retained: retained.length > 0 ? encodeAccounts(retained) : undefined,
       declarationRecord: recordRef(secret),
       updatedAt: new Date().toISOString(),
     };
@@ -97,6 +99,7 @@ export class ResourceRecords {
       const record: ClaimRecord = {
         ...base,
         accounts: encodeAccounts([...(previous ? decodeAccounts(previous.accounts) : []), ...leftovers]),
+        retained: previous?.retained,
         updatedAt: new Date().toISOString(),
       };
       const generation = newGeneration();

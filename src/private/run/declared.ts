@@ -6,8 +6,8 @@ import { RunContext, resolveUnits } from './context';
 import { decodePrior } from './journal';
 import { Declaration, readDeclaredMembers } from '../declaration';
 import { decodeAccounts } from '../ledger/codec';
-import { isUnfinished, journalDesired, journalPrevious } from '../ledger/held';
-import { claimAccounts } from '../ledger/ledger';
+import { isUnfinished, journalPrevious } from '../ledger/held';
+import { claimAccounts, recordHolds } from '../ledger/ledger';
 import { RunKind } from '../ledger/records';
 import { unionDeclaration } from '../planner';
 import { MemberDeclaration, ReconcileProperties, SCHEMA_VERSION } from '../properties';
@@ -52,7 +52,7 @@ export async function inheritedRun(run: RunContext): Promise<Inherited | undefin
   if (!own || !isUnfinished(journal) || journal.record.requestId === run.requestId) {
     return undefined;
   }
-  const previous = [...new Set([...journalPrevious(own, journal.record), ...journalDesired(own, journal.record)])];
+  const previous = [...new Set([...journalPrevious(own, journal.record), ...recordHolds(own.generations.get(journal.record.claimGeneration))])];
   if (journal.record.kind === 'Sync') {
     return { previous, previousClaim: own.generation, unmanaged: [], create: new Map() };
   }

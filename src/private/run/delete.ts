@@ -8,7 +8,7 @@ import { checkGuard, GuardError } from './checks';
 import { recordsOf } from './claim';
 import { memberApi, readLive, RunContext, resolveUnits, writeCensus } from './context';
 import { CONTINUE, done, SliceResult } from './outcome';
-import { heldElsewhere } from './protection';
+import { heldElsewhere, NO_SIBLINGS } from './protection';
 import { undoDeadline } from './undo';
 import { Declaration } from '../declaration';
 import { accountCount, execute, failureReason, ReconcileError } from '../engine';
@@ -62,7 +62,10 @@ export async function destroy(run: RunContext, declaration: Declaration, targetF
     }
     throw err;
   }
-  const protectedIds = await heldElsewhere(run, new Set(held), { accounts: declaration.siblingAccounts, units: declaration.siblingUnits });
+  // Only claims count: the Siblings of a Delete's properties are those of the resource's last
+  // deployment, and by its Delete the stack's other constructs have written their claims (or
+  // are being deleted with the stack).
+  const protectedIds = await heldElsewhere(run, new Set(held), NO_SIBLINGS);
   const removals = planDeletion(api.statuses, held, [...read.live.values()], declaration.removal, protectedIds);
   const removing = removedAccounts(removals);
   run.log.info('plan (delete)', { held: held.length, disassociate: removals.disassociate, delete: removals.delete, keptHeldElsewhere: held.filter((id) => protectedIds.has(id)) });

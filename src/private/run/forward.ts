@@ -11,7 +11,7 @@ import { LiveRead, memberApi, readLive, RunContext, writeCensus } from './contex
 import { Inherited, inheritedRun, previousHoldings, resolveDeclared } from './declared';
 import { addProgress, isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf, writeState } from './journal';
 import { CONTINUE, done, SliceResult } from './outcome';
-import { claimedElsewhere, heldElsewhere, Siblings } from './protection';
+import { claimedElsewhere, heldElsewhere, recordedElsewhere, Siblings } from './protection';
 import { finishUndo, stopped, StopReason } from './undo';
 import { Declaration } from '../declaration';
 import { accountCount, execute, Execution, failureReason, MemberApi, ReconcileError } from '../engine';
@@ -130,7 +130,10 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   const facts = { desiredIds, previousIds, plan, read, protectedIds, options, inherited, holdings, siblings, organizationAccounts };
   const draft = draftOf(run, request, facts);
   const adopted = adoptedAccounts(run, desiredIds, previousIds, read, draft.unmanaged);
-  const journal = await writeAhead(run, draft, declaration, desiredIds, adopted);
+  // Released only because another declaration's units hold them now, no claim yet: still held here.
+  const recorded = recordedElsewhere(run);
+  const retained = plan.released.filter((id) => !recorded.has(id));
+  const journal = await writeAhead(run, draft, declaration, { desired: desiredIds, adopted, retained });
   return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, organizationAccounts };
 }
 
@@ -195,13 +198,13 @@ async function knownOrganizationAccounts(api: MemberApi, declaration: Declaratio
 }
 
 /** The journal, then the claim: both before the first change. */
-async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration, desired: ReadonlySet<string>,
-  adopted: Iterable<string>): Promise<JournalRecord> {
+async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration,
+  holdings: { desired: ReadonlySet<string>; adopted: Iterable<string>; retained: readonly string[] }): Promise<JournalRecord> {
   const records = recordsOf(run);
   const generation = newGeneration();
   const { record, secret } = journalOf(run, draft, generation);
   const written = await records.writeJournal(record, secret);
-  await records.writeClaim(declaration, desired, adopted, generation);
+  await records.writeClaim(declaration, holdings.desired, holdings.adopted, generation, holdings.retained);
   return written;
 }
 

@@ -13,6 +13,9 @@ export interface Siblings {
   readonly units: readonly UnitDeclaration[];
 }
 
+/** No sibling declarations: the claims alone say what others hold. */
+export const NO_SIBLINGS: Siblings = { accounts: [], units: [] };
+
 /** Claim paths this invocation found to belong to deleted stacks and removed. */
 const cleanedUp = new WeakMap<RunContext, Set<string>>();
 
@@ -46,6 +49,15 @@ export async function heldElsewhere(run: RunContext, candidates: ReadonlySet<str
     cleanedUp.set(run, paths);
   }
   return held;
+}
+
+/** Accounts some other live claim records. */
+export function recordedElsewhere(run: RunContext): Set<string> {
+  const recorded = new Set<string>();
+  for (const other of liveOthers(run)) {
+    heldByClaim(other).forEach((id) => recorded.add(id));
+  }
+  return recorded;
 }
 
 /** Accounts some other claim records, or a sibling declares statically: not unmanaged. */

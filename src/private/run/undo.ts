@@ -9,7 +9,7 @@ import { recordsOf } from './claim';
 import { memberApi, RunContext } from './context';
 import { decodePrior, writeState } from './journal';
 import { CONTINUE, namedAccounts, SliceResult } from './outcome';
-import { heldElsewhere, pendingRestores, recordedSiblings } from './protection';
+import { heldElsewhere, NO_SIBLINGS, pendingRestores } from './protection';
 import { accountCount, execute, Execution, failureReason, readAccounts, ReconcileError } from '../engine';
 import { decodeAccounts } from '../ledger/codec';
 import { journalPrevious } from '../ledger/held';
@@ -139,11 +139,11 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
   const api = memberApi(run, { message: secret.message, disableEmailNotification: journal.options.disableEmailNotification });
   const own = run.own;
   const previous = own ? journalPrevious(own, journal) : [];
-  const previousSiblings = recordedSiblings(own && journal.previousClaim
-    ? { ...own, record: own.generations.get(journal.previousClaim) } : undefined);
+  // Claims, and what the stack's other journals of the same operation put back, say what others
+  // hold: the siblings a claim recorded may have changed since.
   const [live, elsewhere] = await Promise.all([
     readAccounts(api, [...before.keys()]),
-    heldElsewhere(run, new Set(before.keys()), previousSiblings, pendingRestores(run, journal.operation)),
+    heldElsewhere(run, new Set(before.keys()), NO_SIBLINGS, pendingRestores(run, journal.operation)),
   ]);
   const restore = planRestore({
     statuses: api.statuses,

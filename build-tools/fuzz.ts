@@ -1,0 +1,23 @@
+/**
+ * `npm run fuzz -- [--runs N] [--seed S] [--path P]`: the ownership invariant's randomized tests
+ * (model-based sequences and scheduler-chosen interleavings) at length, or one failure replayed
+ * (the seed and path a failure prints).
+ */
+import { spawnSync } from 'child_process';
+
+function option(name: string): string | undefined {
+  const args = process.argv.slice(2);
+  const at = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  return args[at].includes('=') ? args[at].split('=')[1] : args[at + 1];
+}
+
+const runs = option('runs') ?? '500';
+const seed = option('seed') ?? String(Math.floor(Math.random() * 2 ** 31));
+const path = option('path');
+process.stdout.write(`fuzz: ${runs} runs per property, seed ${seed}${path ? `, path ${path}` : ''}\n`);
+const result = spawnSync('npx', ['jest', 'test/invariant', '--coverage=false', '--runInBand'], {
+  stdio: 'inherit',
+  env: { ...process.env, FUZZ_RUNS: runs, FUZZ_SEED: seed, ...(path ? { FUZZ_PATH: path } : {}) },
+});
+process.exit(result.status ?? 1);

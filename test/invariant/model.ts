@@ -1,0 +1,190 @@
+/**
+ * The ownership invariant as a model (test code): what each declaration holds, and the six
+ * invariants of the contract ("Version 3") checked against the real system, a GuardDuty detector
+ * behind the local endpoint, driven through the bundled handler by the simulated CloudFormation.
+ *
+ * The world: two stacks on one detector, organization accounts in three OUs (`Three` is declared
+ * by nobody: an account moved there has left every declaration), accounts outside the
+ * organization (invited), and members added by hand (unmanaged).
+ */
+import { decodeAccounts } from '../../src/private/ledger/codec';
+import { DeploymentFailed, SimulatedStack } from '../endpoint/cloudformation-driver';
+import { Declared, guardDutyTemplate, ledgerParameters, World } from '../endpoint/harness';
+
+export const ORGANIZATION = ['200000000001', '200000000002', '200000000003', '200000000004', '200000000005', '200000000006'];
+export const OUTSIDE = ['300000000001', '300000000002', '300000000003', '300000000004'];
+export const UNITS = ['One', 'Two', 'Three'] as const;
+export type Unit = typeof UNITS[number];
+/** Units a construct may declare. */
+export const DECLARABLE: readonly Unit[] = ['One', 'Two'];
+export const STACKS = ['S1', 'S2'] as const;
+export type StackName = typeof STACKS[number];
+export const LOGICAL_IDS = ['A', 'B', 'C'] as const;
+
+export interface ConstructDecl {
+  readonly members: readonly string[];
+  readonly unit?: Unit;
+}
+export type StackDecl = Readonly<Record<string, ConstructDecl>>;
+
+export interface Member {
+  readonly status: string;
+  readonly email: string;
+}
+export type Snapshot = Record<string, string>;
+
+export interface StackModel {
+  /** none: not deployed; stable: `*_COMPLETE`; failed: UPDATE_FAILED (--no-rollback); dead: a failed creation, only deletable. */
+  status: 'none' | 'stable' | 'failed' | 'dead';
+  decl?: StackDecl;
+  /** While failed: membership before the failed deployment, and whether another run changed anything since. */
+  beforeFailure?: { snapshot: Snapshot; disturbed: boolean };
+  /** While failed: the declaration the failed deployment was bringing (it acted on it before failing). */
+  failedDecl?: StackDecl;
+}
+
+/** What the model knows. */
+export class Model {
+  readonly stacks = new Map<StackName, StackModel>(STACKS.map((s) => [s, { status: 'none' }]));
+  /** Where each organization account is. */
+  readonly location = new Map<string, Unit>();
+  /** Members added by hand that no declaration held, as they were added. */
+  readonly unmanaged = new Map<string, Member>();
+  /** Per construct (`S1/A`): the accounts its OU held at its last successful run. */
+  readonly lastRun = new Map<string, Set<string>>();
+
+  constructor() {
+    ORGANIZATION.forEach((id, i) => this.location.set(id, UNITS[i % 3]));
+  }
+
+  /** Constructs of stacks whose declarations are live (stable stacks). */
+  liveConstructs(): { key: string; decl: ConstructDecl }[] {
+    return [...this.stacks].filter(([, s]) => s.status === 'stable' && s.decl)
+      .flatMap(([name, s]) => Object.entries(s.decl!).map(([id, decl]) => ({ key: `${name}/${id}`, decl })));
+  }
+
+  unitHolds(unit: Unit | undefined): string[] {
+    return unit ? ORGANIZATION.filter((id) => this.location.get(id) === unit) : [];
+  }
+
+  /** Accounts a live declaration holds now (static, or in its OU now). */
+  heldNow(): Set<string> {
+    return new Set(this.liveConstructs().flatMap(({ decl }) => [...decl.members, ...this.unitHolds(decl.unit)]));
+  }
+
+  /** A construct ran: its OU's accounts as of now are what it acted on; what it holds is no longer unmanaged. */
+  ran(key: string, decl: ConstructDecl): void {
+    const held = this.unitHolds(decl.unit);
+    this.lastRun.set(key, new Set(held));
+    [...decl.members, ...held].forEach((id) => this.unmanaged.delete(id));
+  }
+
+  /** Some other run changed membership: a failed deployment's "before" no longer describes it. */
+  disturb(except?: StackName): void {
+    for (const [name, s] of this.stacks) if (name !== except && s.beforeFailure) s.beforeFailure.disturbed = true;
+  }
+
+  settled(): boolean {
+    return [...this.stacks.values()].every((s) => s.status === 'none' || s.status === 'stable');
+  }
+}
+
+/** The real system: the world, the OU IDs, and a simulated stack per name. */
+export interface Real {
+  readonly world: World;
+  readonly units: Record<Unit, string>;
+  readonly stacks: Map<StackName, SimulatedStack>;
+}
+
+export function realStack(r: Real, name: StackName): SimulatedStack {
+  let stack = r.stacks.get(name);
+  if (!stack) {
+    stack = r.world.cfn.stack(name);
+    r.stacks.set(name, stack);
+  }
+  return stack;
+}
+
+export function template(r: Real, decl: StackDecl) {
+  const constructs: Record<string, Declared> = {};
+  for (const [id, c] of Object.entries(decl)) {
+    constructs[id] = { members: c.members, organizationalUnits: c.unit ? [r.units[c.unit]] : undefined, maxRemovals: 1000 };
+  }
+  return guardDutyTemplate(r.world.endpoint, constructs);
+}
+
+export function snapshot(r: Real): Snapshot {
+  return Object.fromEntries([...r.world.endpoint.model.guardDuty.values()]
+    .sort((a, b) => a.accountId.localeCompare(b.accountId)).map((m) => [m.accountId, `${m.status} ${m.email}`]));
+}
+
+/** The status a declaration wants an account in: organization accounts enabled, the others invited. */
+export function wanted(id: string): string[] {
+  return ORGANIZATION.includes(id) ? ['Enabled'] : ['Invited', 'EmailVerificationInProgress'];
+}
+
+/** Every account some claim of the ledger holds now. */
+function claimed(r: Real): Set<string> {
+  const held = new Set<string>();
+  const parameters = r.world.endpoint.ssm.parameters;
+  const bases = new Set(ledgerParameters(r.world.endpoint).map((n) => /^(.*\/claim)\/g[0-9a-z]+\/\d+$/.exec(n)?.[1]).filter((b): b is string => !!b));
+  for (const base of bases) {
+    const newest = [...parameters.keys()].filter((n) => n.startsWith(`${base}/`)).sort().pop()!;
+    const value = parameters.get(newest)!.value;
+    const record = JSON.parse(value.slice(value.indexOf(':') + 2)) as { accounts: string; retained?: string };
+    [...decodeAccounts(record.accounts), ...decodeAccounts(record.retained)].forEach((id) => held.add(id));
+  }
+  return held;
+}
+
+/** Invariants 1, 2, 3, 5 and 6, after any settled step; 4 is checked by the commands that roll back. */
+export function checkInvariants(m: Model, r: Real): void {
+  const members = r.world.endpoint.model.guardDuty;
+  const problems: string[] = [];
+  // 5: no run left anything that blocks the target.
+  if (ledgerParameters(r.world.endpoint).some((n) => n.endsWith('/lock') || n.includes('/lock-takeover/'))) problems.push('a lock is left');
+  // 6: nothing of the library is left once no stack declares anything.
+  if ([...m.stacks.values()].every((s) => s.status === 'none') && ledgerParameters(r.world.endpoint).length > 0) {
+    problems.push(`parameters left after every stack was deleted: ${ledgerParameters(r.world.endpoint).join(', ')}`);
+  }
+  if (m.settled()) {
+    // 1: what each live declaration held when it last ran is a member, in a state it wants.
+    for (const { key, decl } of m.liveConstructs()) {
+      for (const id of [...decl.members, ...(m.lastRun.get(key) ?? [])]) {
+        const member = members.get(id);
+        if (!member || !wanted(id).includes(member.status)) problems.push(`1: ${key} holds ${id}, which is ${member?.status ?? 'not a member'}`);
+      }
+    }
+    // 2: every member is unmanaged or held by a live declaration (now, at its last run, or in its claim until it runs again).
+    const lastRun = new Set(m.liveConstructs().flatMap(({ key }) => [...(m.lastRun.get(key) ?? [])]));
+    const allowed = new Set([...m.unmanaged.keys(), ...m.heldNow(), ...lastRun, ...claimed(r)]);
+    for (const id of members.keys()) if (!allowed.has(id)) problems.push(`2: ${id} is a member that no declaration holds`);
+  }
+  // 3: unmanaged members are untouched (but by a declaration that adopts them: a failed deployment's is one until its rollback).
+  const pending = new Set([...m.stacks.values()]
+    .flatMap((s) => Object.values(s.failedDecl ?? {}).flatMap((c) => [...c.members, ...m.unitHolds(c.unit)])));
+  for (const [id, before] of m.unmanaged) {
+    if (pending.has(id)) continue;
+    const now = members.get(id);
+    if (!now || now.status !== before.status || now.email !== before.email) problems.push(`3: unmanaged ${id} changed to ${now?.status ?? 'gone'}`);
+  }
+  if (problems.length > 0) throw new Error(`invariants broken:\n${problems.join('\n')}`);
+}
+
+/**
+ * After every live declaration has run again (two passes of syncs), membership is exactly what
+ * the declarations hold now, plus the unmanaged members.
+ */
+export function checkSettled(m: Model, r: Real): void {
+  const expected = new Set([...m.heldNow(), ...m.unmanaged.keys()]);
+  const members = r.world.endpoint.model.guardDuty;
+  const extra = [...members.keys()].filter((id) => !expected.has(id));
+  const missing = [...m.heldNow()].filter((id) => !members.has(id) || !wanted(id).includes(members.get(id)!.status));
+  if (extra.length + missing.length > 0) {
+    throw new Error(`after every declaration ran again: members no declaration holds ${extra.join(', ') || '-'}; held but not members ${missing.join(', ') || '-'}`);
+  }
+}
+
+export function isDeploymentFailure(err: unknown): err is DeploymentFailed {
+  return err instanceof DeploymentFailed;
+}

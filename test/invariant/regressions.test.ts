@@ -1,0 +1,28 @@
+/**
+ * Sequences the randomized tests once found breaking the ownership invariant, replayed step by
+ * step (deterministic): each stays fixed.
+ */
+import { Deploy, DeleteStack, Sync } from './commands';
+import { runSequence } from './run';
+
+jest.setTimeout(120_000);
+
+test('a stack deleted after a cancelled update: a Delete does not take its properties\' sibling declarations (stale, and leaving too) for holders', async () => {
+  await runSequence([
+    new Deploy('S1', { C: { members: [] }, A: { members: ['200000000004'], unit: 'Two' } }, { kind: 'none' }),
+    new Deploy('S1', {
+      C: { members: ['200000000005', '300000000001'], unit: 'Two' },
+      B: { members: ['200000000002', '200000000001'] },
+      A: { members: ['200000000004'], unit: 'One' },
+    }, { kind: 'none' }),
+    new Sync('S1', 'B'),
+    new Deploy('S1', {
+      B: { members: ['300000000004'], unit: 'Two' },
+      C: { members: ['200000000001', '200000000003'], unit: 'One' },
+      A: { members: ['200000000004', '300000000003'] },
+    }, { kind: 'none' }),
+    new Deploy('S1', { B: { members: ['200000000001', '300000000001'], unit: 'Two' }, C: { members: ['200000000004', '200000000005'] } },
+      { kind: 'cancel', afterCalls: 1 }),
+    new DeleteStack('S1'),
+  ], { pace: 'one call', faults: 'none', dice: 4 });
+});
