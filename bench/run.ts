@@ -60,7 +60,10 @@ const ALL_SCENARIOS: { service: Service; n: number }[] = QUICK
 const SCENARIOS = ONLY ? ALL_SCENARIOS.filter((s) => ONLY.includes(`${s.service}:${s.n}`)) : ALL_SCENARIOS;
 /** Organization sizes whose resolution is measured; the largest is also created as a GuardDuty declaration. */
 const ORGANIZATION_SIZES = (QUICK ? [1000] : [1000, 10_000]).filter((n) => !ONLY || ONLY.includes(`Organizations:${n}`));
-const ORGANIZATION_CREATE = QUICK ? [] : [10_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
+/** GuardDuty declarations from OUs created whole: 5,000 and the service's limit of 50,000. */
+const ORGANIZATION_CREATE = QUICK ? [] : [5_000, 50_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
+/** The Provider framework's total timeout: a deployment's every invocation together. */
+const PROVIDER_TOTAL_MS = 30 * 60_000;
 /** The OUs the accounts are spread over, all below the one declared OU. */
 const ORGANIZATION_OUS = 50;
 /** Organizations' documented rate for its read APIs, far below the member services'. */
@@ -85,6 +88,8 @@ const RESPONSE_URL = `https://cloudformation-custom-resource-response-useast1.s3
 
 interface Measured {
   wallMs: number;
+  /** PutParameter calls that wrote the journal (record, state, secret): what the write-ahead journal adds. */
+  journalWrites: number;
   /** Answered calls (not retries) per member operation. */
   calls: Record<string, number>;
   /** Answered ledger calls per `Service:Operation`. */
@@ -125,6 +130,7 @@ function measure(endpoint: Endpoint, wallMs: number): Measured {
   const mutating = members.filter((c) => MUTATING.includes(c.operation));
   return {
     wallMs,
+    journalWrites: answered.filter((c) => c.operation === 'PutParameter' && /\/journal(-state|-secret)?\//.test(c.name ?? '')).length,
     calls,
     ledger,
     retries: endpoint.calls.length - answered.length,
@@ -167,7 +173,7 @@ function cfnEvent(requestType: 'Create' | 'Update', resourceType: string, proper
 }
 
 /** One handler invocation in its own plain-Node process (the bundle, as Lambda runs it). */
-async function invokeHandler(endpoint: Endpoint, event: object): Promise<HandlerRun & { physicalId: string }> {
+async function invokeHandler(endpoint: Endpoint, event: object): Promise<HandlerRun & { physicalId: string; invocations: number }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const job = path.join(dir, 'job.json');
   const result = path.join(dir, 'result.json');
@@ -184,6 +190,7 @@ async function invokeHandler(endpoint: Endpoint, event: object): Promise<Handler
     maxRssMb: outcome.maxRssMb,
     requestBytes: Buffer.byteLength(JSON.stringify(event)),
     physicalId: outcome.response.PhysicalResourceId,
+    invocations: outcome.response.invocations,
   };
 }
 
@@ -193,6 +200,7 @@ function sum(runs: HandlerRun[]): HandlerRun {
   const mutatingCalls = runs.reduce((s, r) => s + MUTATING.reduce((m, op) => m + r.calls[op], 0), 0);
   return {
     wallMs: runs.reduce((s, r) => s + r.wallMs, 0),
+    journalWrites: runs.reduce((s, r) => s + r.journalWrites, 0),
     calls,
     ledger,
     retries: runs.reduce((s, r) => s + r.retries, 0),
@@ -372,8 +380,14 @@ interface OrganizationResult {
 
 interface OrganizationCreate {
   n: number;
-  create: HandlerRun;
+  create: HandlerRun & { invocations: number };
   organizationCalls: number;
+  /** The fewest Organizations calls the pagination allows (each page read once). */
+  minimumOrganizationCalls: number;
+  /** From the first member call to the last (the organization resolved before). */
+  memberPhaseMs: number;
+  /** The same organization accounts created by sequential 50-account CreateMembers calls (no read-back, no invitation). */
+  sequentialMs: number;
 }
 
 /**
@@ -433,7 +447,11 @@ async function resolveOrganization(n: number): Promise<OrganizationResult> {
   }
 }
 
-/** A GuardDuty declaration of one OU holding `n` organization accounts, created by the bundled handler at 10 req/s. */
+/**
+ * A GuardDuty declaration of one OU holding `n` organization accounts, created by the bundled
+ * handler at 10 req/s (Organizations at 5 req/s) as one deployment, however many invocations it
+ * takes; and the same accounts created by sequential 50-account batches, for the ratio.
+ */
 async function createFromOrganization(n: number): Promise<OrganizationCreate> {
   const faults: Faults = { latencyMs: LATENCY_MS, requestsPerSecond: RATE, rates: { Organizations: { perSecond: ORGANIZATIONS_RATE } } };
   const endpoint = await startEndpoint({ faults });
@@ -446,9 +464,34 @@ async function createFromOrganization(n: number): Promise<OrganizationCreate> {
       throw new Error(`Organizations GuardDuty ${n}: membership after the create is not the OU's ACTIVE accounts (${live.length} members)`);
     }
     const organizationCalls = endpoint.calls.filter((c) => c.service === 'Organizations' && c.outcome === 'ok').length;
-    return { n, create, organizationCalls };
+    const memberCalls = endpoint.calls.filter((c) => c.service === 'GuardDuty' && c.at !== undefined).map((c) => c.at!);
+    const sequential = await withFreshEndpoint({ name: 'sequential', faults: { latencyMs: LATENCY_MS, requestsPerSecond: RATE }, perAccountSample: 0 },
+      (e) => sequentialOrganizationBatches(e, ids), (e) => ids.forEach((id) => e.model.organization.add(id)));
+    return {
+      n,
+      create,
+      organizationCalls,
+      minimumOrganizationCalls: minimumOrganizationCalls(n, ORGANIZATION_OUS),
+      memberPhaseMs: Math.max(...memberCalls) - Math.min(...memberCalls),
+      sequentialMs: sequential.wallMs,
+    };
   } finally {
     await endpoint.stop();
+  }
+}
+
+/** The reference scripts for organization accounts: one 50-account CreateMembers after another. */
+async function sequentialOrganizationBatches(endpoint: Endpoint, ids: string[]): Promise<Measured> {
+  const { gd, dt, sh } = clients(endpoint);
+  try {
+    return await timed(endpoint, async () => {
+      for (const batch of chunk(ids)) {
+        const details = batch.map((id) => ({ AccountId: id, Email: `root+${id}@example.com` }));
+        await gd.send(new CreateMembersCommand({ DetectorId: endpoint.model.detectorId, AccountDetails: details }));
+      }
+    });
+  } finally {
+    [gd, dt, sh].forEach((c) => c.destroy());
   }
 }
 
@@ -462,13 +505,27 @@ function organizationTargets(resolutions: OrganizationResult[], creates: Organiz
   }
   for (const c of creates) {
     const label = `GuardDuty ${c.n} from OUs (${LATENCY_MS} ms latency, ${RATE} req/s, Organizations ${ORGANIZATIONS_RATE} req/s)`;
-    const budgetMs = 14 * 60_000;
-    out.push({ name: `${label}: created within one handler invocation's budget`, ok: c.create.wallMs <= budgetMs, detail: `${seconds(c.create.wallMs)} s ≤ ${seconds(budgetMs)} s` });
+    out.push({
+      name: `${label}: one deployment within the Provider's total timeout`,
+      ok: c.create.wallMs <= PROVIDER_TOTAL_MS,
+      detail: `${seconds(c.create.wallMs)} s ≤ ${seconds(PROVIDER_TOTAL_MS)} s in ${c.create.invocations} isComplete invocations`,
+    });
+    out.push({
+      name: `${label}: each OU page read once in the run (the pagination floor, ${c.minimumOrganizationCalls})`,
+      ok: c.organizationCalls === c.minimumOrganizationCalls,
+      detail: `${c.organizationCalls} Organizations calls`,
+    });
     const batches = Math.ceil(c.n / 50);
     out.push({
-      name: `${label}: organization accounts are created, read back once and never invited (${batches} batches)`,
-      ok: c.create.calls.CreateMembers === batches && c.create.calls.InviteMembers === 0 && c.create.calls.GetMembers === batches,
+      name: `${label}: under the organization's delegated administrator, ceil(N/50) = ${batches} CreateMembers, no read-back, no invitation`,
+      ok: c.create.calls.CreateMembers === batches && c.create.calls.InviteMembers === 0 && c.create.calls.GetMembers === 0,
       detail: callList(c.create),
+    });
+    const ratio = c.memberPhaseMs / c.sequentialMs;
+    out.push({
+      name: `${label}: member calls within 1.1 × the time of sequential batches`,
+      ok: ratio <= 1.1,
+      detail: `${ratio.toFixed(2)} (${seconds(c.memberPhaseMs)} s vs ${seconds(c.sequentialMs)} s)`,
     });
     out.push({ name: `${label}: handler peak RSS within its ${HANDLER_MEMORY_MB} MB`, ok: c.create.maxRssMb < HANDLER_MEMORY_MB, detail: `${c.create.maxRssMb.toFixed(0)} MB` });
   }
@@ -528,8 +585,10 @@ function targets(results: ScenarioResult[]): Target[] {
       `${callList(r.update)} (≤ ${kBatches} per mutating operation, ≤ ${pages} list pages or ${readBatches} reads per step)`);
     // A claim's records are as many 4 KB parameters as their size needs: about 730 accounts a
     // part for the account lists, 250 for the declaration's emails. The rest is a few calls a run.
+    // The journal (written before any change) doubles what one run writes: its scope's account
+    // list and, for the accounts it creates, their emails.
     const claimParts = (n: number) => Math.ceil(n / 730) * 2 + Math.ceil(n / 250);
-    const ledgerBound = (n: number) => 10 + claimParts(n);
+    const ledgerBound = (n: number) => 12 + 2 * claimParts(n);
     check(`${label}: the ownership ledger writes each record in as few parameters as its size allows`,
       ledgerCalls(r.create) <= ledgerBound(r.n) && ledgerCalls(r.update) <= ledgerBound(r.n) * r.update.steps,
       `create ${ledgerList(r.create)} (≤ ${ledgerBound(r.n)}); update ${ledgerList(r.update)}`);
@@ -600,10 +659,12 @@ async function main() {
     console.log(table(
       ['Service', 'N', 'Phase', 'Wall s', 'Calls per operation', 'Ledger calls', 'Accounts/call', 'Retries/call', 'Peak conc.', 'Peak RSS MB'],
       rows.flatMap((r) => [
-        [r.service, r.n, 'create', seconds(r.create.wallMs), callList(r.create), ledgerList(r.create), r.create.accountsPerCall.toFixed(1),
+        [r.service, r.n, 'create', seconds(r.create.wallMs), callList(r.create), `${ledgerList(r.create)} (journal ${r.create.journalWrites})`,
+          r.create.accountsPerCall.toFixed(1),
           (r.create.retries / totalCalls(r.create)).toFixed(2), r.create.peakConcurrency, r.create.maxRssMb.toFixed(0)],
         [r.service, r.n, `update +${r.update.added} −${r.update.removed}${r.update.steps > 1 ? ' (2 deploys)' : ''}`, seconds(r.update.wallMs), callList(r.update),
-          ledgerList(r.update), r.update.accountsPerCall.toFixed(1), (r.update.retries / totalCalls(r.update)).toFixed(2), r.update.peakConcurrency,
+          `${ledgerList(r.update)} (journal ${r.update.journalWrites})`, r.update.accountsPerCall.toFixed(1), (r.update.retries / totalCalls(r.update)).toFixed(2),
+          r.update.peakConcurrency,
           r.update.maxRssMb.toFixed(0)],
       ]),
     ));
@@ -645,10 +706,19 @@ async function main() {
       ['Work', 'Accounts', 'OUs', 'Wall s', 'Organizations calls (minimum)', 'Throttled', 'Member calls', 'Peak RSS MB'],
       [
         ...resolutions.map((r) => ['resolve', r.n, r.units + 1, seconds(r.wallMs), `${r.calls} (${r.minimumCalls})`, r.retries, '-', '-']),
-        ...creates.map((c) => [`GuardDuty create at ${RATE} req/s`, c.n, ORGANIZATION_OUS + 1, seconds(c.create.wallMs), c.organizationCalls, '-',
-          callList(c.create), c.create.maxRssMb.toFixed(0)]),
+        ...creates.map((c) => [`GuardDuty create at ${RATE} req/s (${c.create.invocations} invocations)`, c.n, ORGANIZATION_OUS + 1,
+          seconds(c.create.wallMs), `${c.organizationCalls} (${c.minimumOrganizationCalls})`, '-', callList(c.create), c.create.maxRssMb.toFixed(0)]),
       ],
     ));
+    if (creates.length > 0) {
+      console.log('\nCreating organization accounts from OUs, member calls against sequential 50-account batches, and the journal\'s writes:\n');
+      console.log(table(
+        ['Accounts', 'Member calls s', 'Sequential-50 s', 'Ours ÷ seq.', 'Ledger calls', 'Of which journal writes'],
+        creates.map((c) => [c.n, seconds(c.memberPhaseMs), seconds(c.sequentialMs), (c.memberPhaseMs / c.sequentialMs).toFixed(2),
+          ledgerList(c.create), c.create.journalWrites]),
+      ));
+    }
+
   }
 
   const checks = [...targets(results), ...organizationTargets(resolutions, creates)];

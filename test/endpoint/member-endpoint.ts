@@ -86,6 +86,10 @@ export interface CallRecord {
   readonly outcome: string;
   /** The region the request was signed for. */
   readonly region?: string;
+  /** The parameter a Parameter Store call names (PutParameter, GetParameter). */
+  readonly name?: string;
+  /** When it was answered (performance.now()). */
+  readonly at?: number;
 }
 
 export interface Endpoint {
@@ -109,6 +113,8 @@ export interface Endpoint {
    * settles (a slow write, a lost race), as a test decides.
    */
   intercept?: (call: InterceptedCall) => Promise<void> | undefined;
+  /** Whether to drop the connection of this mutating call once it is applied (a lost response), as a test decides. */
+  loseResponse?: (call: InterceptedCall) => boolean;
   /** Calls of this operation in any service. */
   count(operation: string, outcome?: string): number;
   countFor(service: ServiceName, operation: string, outcome?: string): number;
@@ -259,6 +265,8 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
         accountIds: r?.accountIds,
         outcome,
         region: credentialScopeRegion(req.headers),
+        name: typeof input.Name === 'string' ? input.Name : undefined,
+        at: performance.now(),
       });
       const faults = endpoint.faults;
       try {
@@ -282,7 +290,7 @@ export async function startEndpoint(options: { seed?: number; faults?: Faults } 
           return;
         }
         const result = r.run();
-        if (r.mutating && rand() < (faults.lostRate ?? 0)) {
+        if (r.mutating && (rand() < (faults.lostRate ?? 0) || endpoint.loseResponse?.({ service: service.name, operation: r.operation, input }))) {
           record('lost');
           req.socket.destroy();
           return;

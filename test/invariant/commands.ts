@@ -107,6 +107,10 @@ export class DeleteStack implements Command {
   }
 
   async run(m: Model, r: Real): Promise<void> {
+    // A deployment left failed may have adopted what it declared (its resources that ran did):
+    // deleting the stack removes what they hold, as for any declaration.
+    const failed = m.stacks.get(this.stack)!.failedDecl ?? {};
+    Object.values(failed).forEach((c) => [...c.members, ...m.unitHolds(c.unit)].forEach((id) => m.unmanaged.delete(id)));
     await realStack(r, this.stack).delete();
     r.stacks.delete(this.stack);
     m.stacks.set(this.stack, { status: 'none' });
