@@ -2,7 +2,7 @@
  * Sequences the randomized tests once found breaking the ownership invariant, replayed step by
  * step (deterministic): each stays fixed.
  */
-import { Deploy, DeleteStack, Sync } from './commands';
+import { Deploy, DeleteStack, Move, SettleAll, Sync } from './commands';
 import { runSequence } from './run';
 
 jest.setTimeout(120_000);
@@ -25,4 +25,14 @@ test('a stack deleted after a cancelled update: a Delete does not take its prope
       { kind: 'cancel', afterCalls: 1 }),
     new DeleteStack('S1'),
   ], { pace: 'one call', faults: 'none', dice: 4 });
+});
+
+test('a sync that runs out of time (it has one invocation) leaves what it did not remove to the next run, which removes it', async () => {
+  await runSequence([
+    new Move('200000000003', 'One'),
+    new Deploy('S1', { C: { members: ['200000000006'], unit: 'One' } }, { kind: 'cancel', afterCalls: 1 }),
+    new Deploy('S2', { C: { members: [], unit: 'One' } }, { kind: 'none' }),
+    new Move('200000000003', 'Two'),
+    new SettleAll(),
+  ], { pace: 'one call', faults: 'faults', dice: 517379 });
 });

@@ -144,7 +144,10 @@ export class ResourceRecords {
     const generations = new Set<string>([current.claim?.generation, current.journal?.generation, journal?.secret?.generation]
       .filter((g): g is string => g !== undefined));
     keepRecord(current.claim?.declaration);
-    if (journal && journal.kind !== 'Sync' && phase !== 'undone' && journal.previousClaim) {
+    // The claim before the run stays while its journal may be played back (a deployment's) or
+    // taken over (any unfinished run's: the next run starts from what that one held before).
+    const unfinished = phase === 'running' || phase === 'failed' || phase === 'undoing';
+    if (journal && journal.previousClaim && (unfinished || (journal.kind !== 'Sync' && phase !== 'undone'))) {
       generations.add(journal.previousClaim);
       keepRecord(run.own?.generations.get(journal.previousClaim)?.declarationRecord);
     }
