@@ -36,3 +36,16 @@ test('a sync that runs out of time (it has one invocation) leaves what it did no
     new SettleAll(),
   ], { pace: 'one call', faults: 'faults', dice: 517379 });
 });
+
+test('a resource\'s Delete keeps nothing for another declaration\'s OU that took the account in since its last run: it would stay with no one to remove it', async () => {
+  await runSequence([
+    new Deploy('S1', { A: { members: [], unit: 'One' } }, { kind: 'none' }),
+    new Deploy('S2', { B: { members: ['200000000003'] } }, { kind: 'none' }),
+    // A's OU takes 003 in; A does not run.
+    new Move('200000000003', 'One'),
+    new DeleteStack('S2'),
+    // 003 leaves A's OU again before A ever held it: nothing may keep it a member.
+    new Move('200000000003', 'Three'),
+    new SettleAll(),
+  ], { pace: 'whole', faults: 'none', dice: 1 });
+});

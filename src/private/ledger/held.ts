@@ -55,6 +55,12 @@ export interface ElsewhereInput {
   readonly stackGone: (stackId: string) => Promise<boolean>;
   /** Accounts other journals may still put back (a rollback of the same stack operation), held too. */
   readonly pendingRestores?: ReadonlySet<string>;
+  /**
+   * Other claims hold only what they record (their OUs are not resolved again). A resource's
+   * Delete keeps nothing for a declaration that has not taken it yet: it cannot keep holding it
+   * for that declaration, as a claim that goes on can.
+   */
+  readonly recordedOnly?: boolean;
 }
 
 /**
@@ -80,13 +86,13 @@ export async function accountsHeldElsewhere(input: ElsewhereInput): Promise<{ he
     const own = other.key.stackId === input.stackId;
     const ids = heldByClaim(other);
     const blocking = [...candidates].some((id) => ids.has(id));
-    const declared = other.record?.declaration.organizationalUnits ?? [];
+    const declared = input.recordedOnly ? [] : other.record?.declaration.organizationalUnits ?? [];
     if ((blocking || declared.length > 0) && !own && await input.stackGone(other.key.stackId)) {
       gone.push(other);
       return;
     }
     keep(ids);
-    if (declared.length > 0) units.push({ units: declared, exclude: other.record?.declaration.excludeAccounts ?? [] });
+    if (declared.length > 0 && !input.recordedOnly) units.push({ units: declared, exclude: other.record?.declaration.excludeAccounts ?? [] });
   }));
   for (const declaration of dedupe(units)) {
     if ([...candidates].every((id) => held.has(id))) break;

@@ -6,12 +6,12 @@
  */
 import { checkGuard, GuardError } from './checks';
 import { recordsOf } from './claim';
-import { memberApi, readLive, RunContext, resolveUnits, writeCensus } from './context';
+import { LiveRead, memberApi, readLive, RunContext, resolveUnits, writeCensus } from './context';
 import { CONTINUE, done, SliceResult } from './outcome';
 import { heldElsewhere, NO_SIBLINGS } from './protection';
 import { undoDeadline } from './undo';
 import { Declaration } from '../declaration';
-import { accountCount, execute, failureReason, ReconcileError } from '../engine';
+import { accountCount, execute, failureReason, MemberApi, ReconcileError } from '../engine';
 import { isUnfinished, journalPrevious } from '../ledger/held';
 import { claimAccounts } from '../ledger/ledger';
 import { planDeletion, removalLimit, removalsOnly, removedAccounts } from '../planner';
@@ -51,21 +51,16 @@ export async function destroy(run: RunContext, declaration: Declaration, targetF
     return done(definition, run.target);
   }
   const api = memberApi(run, { message: declaration.message, disableEmailNotification: declaration.disableEmailNotification });
-  let read;
-  try {
-    read = await readLive(run, api, held);
-  } catch (err) {
-    if (!(err instanceof ReconcileError) && await run.service.targetGone(err, run.clients, run.target)) {
-      run.log.warn(`${definition.target.noun} is gone: nothing to remove`, { target: run.target });
-      await records.deleteAll();
-      return done(definition, run.target);
-    }
-    throw err;
+  const read = await readUnlessGone(run, api, held);
+  if (!read) {
+    await records.deleteAll();
+    return done(definition, run.target);
   }
-  // Only claims count: the Siblings of a Delete's properties are those of the resource's last
-  // deployment, and by its Delete the stack's other constructs have written their claims (or
-  // are being deleted with the stack).
-  const protectedIds = await heldElsewhere(run, new Set(held), NO_SIBLINGS);
+  // Only what other claims record counts: the Siblings of a Delete's properties are those of the
+  // resource's last deployment (by its Delete the stack's other constructs have written their
+  // claims, or are being deleted with the stack), and an account another declaration's OU took
+  // in since that declaration last ran is its to add when it runs (this claim cannot keep it for it).
+  const protectedIds = await heldElsewhere(run, new Set(held), NO_SIBLINGS, undefined, true);
   const removals = planDeletion(api.statuses, held, [...read.live.values()], declaration.removal, protectedIds);
   const removing = removedAccounts(removals);
   run.log.info('plan (delete)', { held: held.length, disassociate: removals.disassociate, delete: removals.delete, keptHeldElsewhere: held.filter((id) => protectedIds.has(id)) });
@@ -100,6 +95,19 @@ export async function destroy(run: RunContext, declaration: Declaration, targetF
   await records.deleteAll();
   run.log.info('removed', { ...execution.summary });
   return done(definition, run.target, execution.summary);
+}
+
+/** The held accounts' live states, or undefined when the target itself is gone (nothing to remove). */
+async function readUnlessGone(run: RunContext, api: MemberApi, held: string[]): Promise<LiveRead | undefined> {
+  try {
+    return await readLive(run, api, held);
+  } catch (err) {
+    if (!(err instanceof ReconcileError) && await run.service.targetGone(err, run.clients, run.target)) {
+      run.log.warn(`${run.service.definition.target.noun} is gone: nothing to remove`, { target: run.target });
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 /** The removal guard for a resource leaving a stack that goes on: the reason says how to release what it holds. */

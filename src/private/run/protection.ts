@@ -30,7 +30,7 @@ export function liveOthers(run: RunContext): LoadedClaim[] {
  * siblings' and other claims' organizational units are resolved now, with their own exclusions.
  */
 export async function heldElsewhere(run: RunContext, candidates: ReadonlySet<string>, siblings: Siblings,
-  pending?: ReadonlySet<string>): Promise<Set<string>> {
+  pending?: ReadonlySet<string>, recordedOnly = false): Promise<Set<string>> {
   const { held, gone } = await accountsHeldElsewhere({
     candidates,
     siblingAccounts: siblings.accounts,
@@ -40,6 +40,7 @@ export async function heldElsewhere(run: RunContext, candidates: ReadonlySet<str
     stackId: run.key.stackId,
     stackGone: (stackId) => run.stacks.gone(stackId),
     pendingRestores: pending,
+    recordedOnly,
   });
   for (const claim of gone) {
     run.log.info('claim of a deleted stack ignored and cleaned up', { stackId: claim.key.stackId, logicalId: claim.key.logicalId });
