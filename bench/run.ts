@@ -6,7 +6,8 @@
  * issue 5, writes bench-results/results.json, and exits 1 when a target is missed.
  *
  * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only); --only GuardDuty:5000,Detective:50 (those scenarios;
- * Organizations:1000, Organizations:10000 and Organizations:GuardDuty:10000 name the organization scenarios).
+ * Organizations:1000, Organizations:10000, Organizations:GuardDuty:5000 and Organizations:GuardDuty:50000 name the
+ * organization scenarios, Plans:GuardDuty:5000 the protection plans).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -24,6 +25,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { MemberAccount } from '../src';
+import { benchPlans, PlansResult, plansTargets } from './plans';
 import { chunk, DEFAULT_CONCURRENCY } from '../src/private/engine';
 import { ORGANIZATIONS_CONCURRENCY, ORGANIZATIONS_PAGE_SIZE, resolveOrganizationAccounts } from '../src/private/organizations';
 import { invocationClients, MAX_ATTEMPTS, RATE_LIMITER_OPTIONS, THROTTLING_BACKOFF_BASE_MS } from '../src/private/reconcile.lambda';
@@ -62,6 +64,8 @@ const SCENARIOS = ONLY ? ALL_SCENARIOS.filter((s) => ONLY.includes(`${s.service}
 const ORGANIZATION_SIZES = (QUICK ? [1000] : [1000, 10_000]).filter((n) => !ONLY || ONLY.includes(`Organizations:${n}`));
 /** GuardDuty declarations from OUs created whole: 5,000 and the service's limit of 50,000. */
 const ORGANIZATION_CREATE = QUICK ? [] : [5_000, 50_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
+/** Protection plans (issue 20): applied to N organization members at the member service's rate. */
+const PLANS_SIZES = QUICK ? [] : [5_000].filter((n) => !ONLY || ONLY.includes(`Plans:GuardDuty:${n}`));
 /** The Provider framework's total timeout: a deployment's every invocation together. */
 const PROVIDER_TOTAL_MS = 30 * 60_000;
 /** The OUs the accounts are spread over, all below the one declared OU. */
@@ -655,6 +659,7 @@ async function main() {
 
   for (const setting of SETTINGS) {
     const rows = results.filter((r) => r.setting === setting.name);
+    if (rows.length === 0) continue;
     console.log(`\n### ${setting.name}\n`);
     console.log(table(
       ['Service', 'N', 'Phase', 'Wall s', 'Calls per operation', 'Ledger calls', 'Accounts/call', 'Retries/call', 'Peak conc.', 'Peak RSS MB'],
@@ -680,12 +685,14 @@ async function main() {
     ));
   }
 
-  console.log('\n### Scale: synth and request sizes\n');
-  console.log(table(
-    ['Service', 'N', 'Synth s', 'Template KiB', 'Members encoding', 'Update request KiB (old + new)'],
-    results.filter((r) => r.setting === SETTINGS[0].name)
-      .map((r) => [r.service, r.n, seconds(r.synthMs), kib(r.templateBytes), r.encoding, kib(r.update.requestBytes)]),
-  ));
+  if (results.length > 0) console.log('\n### Scale: synth and request sizes\n');
+  if (results.length > 0) {
+    console.log(table(
+      ['Service', 'N', 'Synth s', 'Template KiB', 'Members encoding', 'Update request KiB (old + new)'],
+      results.filter((r) => r.setting === SETTINGS[0].name)
+        .map((r) => [r.service, r.n, seconds(r.synthMs), kib(r.templateBytes), r.encoding, kib(r.update.requestBytes)]),
+    ));
+  }
 
   const resolutions: OrganizationResult[] = [];
   for (const n of ORGANIZATION_SIZES) {
@@ -721,7 +728,26 @@ async function main() {
 
   }
 
-  const checks = [...targets(results), ...organizationTargets(resolutions, creates)];
+  const plans: PlansResult[] = [];
+  for (const n of PLANS_SIZES) {
+    process.stderr.write(`  Protection plans: GuardDuty ${n} ...`);
+    plans.push(await benchPlans(n, RATE, LATENCY_MS, { invoke: invokeHandler, event: cfnEvent }));
+    process.stderr.write(` ${seconds(plans[plans.length - 1].apply.wallMs)} s\n`);
+  }
+  if (plans.length > 0) {
+    console.log(`\n### Protection plans (${LATENCY_MS} ms latency, ${RATE} req/s; three distinct changes)\n`);
+    console.log(table(
+      ['Members', 'Deployment', 'Wall s', 'Plan calls s', 'GetMemberDetectors', 'UpdateMemberDetectors', 'Throttled', 'Peak RSS MB'],
+      plans.flatMap((p) => [
+        [p.n, `plans applied (${p.groups.join(' / ')} accounts)`, seconds(p.apply.wallMs), seconds(p.apply.phaseMs), p.apply.reads, p.apply.writes,
+          p.apply.retries, p.apply.maxRssMb.toFixed(0)],
+        [p.n, 'the same plans again', seconds(p.steady.wallMs), seconds(p.steady.phaseMs), p.steady.reads, p.steady.writes, p.steady.retries,
+          p.steady.maxRssMb.toFixed(0)],
+      ]),
+    ));
+  }
+
+  const checks = [...targets(results), ...organizationTargets(resolutions, creates), ...plansTargets(plans, seconds)];
   console.log('\n### Targets\n');
   for (const t of checks) {
     console.log(`${t.ok ? 'PASS' : 'FAIL'}  ${t.name}: ${t.detail}`);
@@ -731,7 +757,9 @@ async function main() {
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, 'results.json');
-  const report = { machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, targets: checks };
+  const report = {
+    machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, plans, targets: checks,
+  };
   fs.writeFileSync(file, JSON.stringify(report, undefined, 2));
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   process.exitCode = failed ? 1 : 0;

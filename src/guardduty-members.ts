@@ -1,11 +1,13 @@
 import { CustomResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { GuardDutyProtectionPlans } from './guardduty-protection-plans';
 import { MemberAccount } from './member-account';
 import { OrganizationSourceProps } from './organization-sources';
 import { validationError } from './private/errors';
 import { MembersResource } from './private/members-resource';
 import { GUARDDUTY } from './private/services/guardduty/definition';
+import { PlanProblem, plansAsSettings, plansProperty } from './private/services/guardduty/plans';
 import { checkMessage } from './private/target-check';
 
 /**
@@ -98,6 +100,16 @@ export interface GuardDutyMembersProps extends OrganizationSourceProps {
    * @default true
    */
   readonly failOnUnprocessed?: boolean;
+
+  /**
+   * The protection plans of every declared member: applied to the members associated with the
+   * detector (organization accounts at once, invited accounts once they accept; the others are
+   * counted in the `PlansPending` attribute and applied by the next deployment or sync). A plan
+   * left out is never changed.
+   *
+   * @default - no plan managed
+   */
+  readonly protectionPlans?: GuardDutyProtectionPlans;
 }
 
 /**
@@ -143,6 +155,7 @@ export class GuardDutyMembers extends Construct {
     if (!Object.values(GuardDutyMemberRemoval).includes(memberRemoval)) {
       throw validationError(this, 'InvalidMemberRemoval', `memberRemoval '${String(memberRemoval)}' is not one of ${Object.values(GuardDutyMemberRemoval).join(', ')}`);
     }
+    const plans = this.protectionPlansProperty(props.protectionPlans);
     this.members = new MembersResource(this, {
       service: GUARDDUTY,
       target: props.detectorId,
@@ -152,10 +165,39 @@ export class GuardDutyMembers extends Construct {
         Message: props.invitationMessage,
         DisableEmailNotification: props.disableEmailNotification ?? false,
         MemberRemoval: memberRemoval,
+        // Only when used: a construct without plans synthesizes as before.
+        ...(plans.length > 0 ? { ProtectionPlans: plans } : {}),
       },
+      settings: plans.length > 0 ? { property: 'protectionPlans', values: plansAsSettings(plans) } : undefined,
     });
     this.resource = this.members.resource;
     this.detectorId = this.resource.ref;
+  }
+
+  /**
+   * The number of accounts whose protection plans the last deployment (or sync) changed.
+   * Zero without `protectionPlans`.
+   */
+  public get attrPlansChanged(): string {
+    return this.resource.getAttString('PlansChanged');
+  }
+
+  /**
+   * The number of declared members that cannot take protection plans yet (not associated:
+   * invited accounts until they accept). Zero without `protectionPlans`.
+   */
+  public get attrPlansPending(): string {
+    return this.resource.getAttString('PlansPending');
+  }
+
+  private protectionPlansProperty(plans: GuardDutyProtectionPlans | undefined) {
+    if (plans === undefined) return [];
+    try {
+      return plansProperty(plans);
+    } catch (err) {
+      if (err instanceof PlanProblem) throw validationError(this, err.code, err.message);
+      throw err;
+    }
   }
 
   /**

@@ -15,10 +15,13 @@ import { GuardDutyMembers } from '../src';
 
 const ROOT = path.join(__dirname, '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const DOCS = fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => fs.readFileSync(path.join(ROOT, 'docs', f), 'utf8'));
 // ```ts blocks, with jsii-rosetta's parameters after the language; ```tsx blocks are whole modules (test code
-// rosetta does not translate), not a stack's body.
-const fenced = [...README.matchAll(/```(tsx?)( [^\n]*)?\n([\s\S]*?)```/g)]
-  .map((m) => ({ module: m[1] === 'tsx', params: (m[2] ?? '').trim().split(/\s+/), code: m[3] }));
+// rosetta does not translate), not a stack's body. docs/ pages' examples compile too, but for `infused` ones
+// (rosetta's mark for code shown as is: cdk-nag is no dependency of the library).
+const fenced = [README, ...DOCS].flatMap((page) => [...page.matchAll(/```(tsx?)( [^\n]*)?\n([\s\S]*?)```/g)])
+  .map((m) => ({ module: m[1] === 'tsx', params: (m[2] ?? '').trim().split(/\s+/), code: m[3] }))
+  .filter((b) => !b.params.includes('infused'));
 const blocks = fenced.map((b) => b.code);
 
 function fixture(block: string, index: number): string {
@@ -46,7 +49,7 @@ test('the README has TypeScript examples', () => {
   expect(blocks.length).toBeGreaterThanOrEqual(4);
 });
 
-test('every README example compiles', () => {
+test('every README and docs/ example compiles', () => {
   const files = new Map(blocks.map((block, i) => [path.join(ROOT, 'test', `readme-example-${i}.ts`), fixture(block, i)]));
   const options: ts.CompilerOptions = {
     strict: true,

@@ -18,7 +18,10 @@ const members = [{ accountId: '222222222222', email: 'workloads@example.com' }];
 
 function everyConstruct(stack: Stack) {
   new GuardDutyMembers(stack, 'GivenDetector', { detectorId: 'abc123', members });
-  new GuardDutyMembers(stack, 'DiscoveredDetector', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
+  new GuardDutyMembers(stack, 'DiscoveredDetector', {
+    members: [{ accountId: '333333333333', email: 'sandbox@example.com' }],
+    protectionPlans: { s3DataEvents: true, runtimeMonitoring: true, eksAddonManagement: true },
+  });
   new DetectiveGraphMembers(stack, 'GivenGraph', { graphArn: GRAPH_ARN, members });
   new DetectiveGraphMembers(stack, 'DiscoveredGraph', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
   // Members from the organization, synced daily: the Organizations and metric grants.
@@ -66,6 +69,16 @@ test('each acknowledgement exists only with the grant it covers', () => {
     'AwsSolutions::AwsSolutions-SF1',
     'AwsSolutions::AwsSolutions-SF2',
   ]);
+});
+
+test('the protection plans\' policy is acknowledged on its own, only with protectionPlans', () => {
+  const { stack, synth } = synthWithNag((s) => new GuardDutyMembers(s, 'Plans', { detectorId: 'abc123', members, protectionPlans: { s3DataEvents: true } }));
+  expect(synth).not.toThrow();
+  expect(acknowledgements(stack).filter((a) => a.path.endsWith('GuardDutySettingsPolicy/Resource') || a.path.endsWith('GuardDutySettingsPolicy')))
+    .toEqual([expect.objectContaining({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:guardduty:us-east-1:111111111111:detector/*]',
+      reason: expect.stringMatching(/^GuardDuty member settings \(guardduty:GetMemberDetectors, guardduty:UpdateMemberDetectors\)/),
+    })]);
 });
 
 test('the Organizations and sync-metric grants on `*` are acknowledged only with the props that need them, each with its own reason', () => {

@@ -51,6 +51,8 @@ export interface Declaration<S extends MemberReader = MemberService> {
   readonly siblingUnits: UnitDeclaration[];
   /** Of the properties, ServiceToken aside: a rollback brings one fingerprint back to another. */
   readonly fingerprint: string;
+  /** Per-account settings every declared member must have (GuardDuty's protection plans); undefined: none managed. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /** Members of a declaration that was deployed before; invalid entries were never applied. */
@@ -145,6 +147,7 @@ export function parseDeclaration<S extends MemberReader>(props: ReconcilePropert
     ledgerSchema: props.Schema === SCHEMA_VERSION,
     ...readOrganizationSources(props, strict),
     fingerprint: fingerprint(props),
+    settings: service.readSettings?.(props, strict),
   };
 }
 
@@ -203,6 +206,7 @@ export function declarationOfClaim(service: MemberService, claim: ClaimRecord, s
     excludeAccounts: [...declared.excludeAccounts],
     siblingUnits: (declared.siblingUnits ?? []).map((d) => ({ units: [...d.units], exclude: [...d.exclude] })),
     fingerprint: claim.fingerprint,
+    settings: declared.settings,
   };
 }
 
@@ -219,6 +223,7 @@ export function declaredSettings(declaration: Declaration): ClaimRecord['declara
     maxRemovals: declaration.maxRemovals,
     siblingAccounts: declaration.siblingAccounts.length > 0 ? encodeAccounts(declaration.siblingAccounts) : undefined,
     siblingUnits: declaration.siblingUnits.length > 0 ? declaration.siblingUnits : undefined,
+    settings: declaration.settings,
   };
 }
 

@@ -37,7 +37,7 @@ export async function execute(api: MemberApi, plan: Plan, live: ReadonlyMap<stri
     await run.remove(plan.removals);
   }
   run.summary.unprocessed = new Set(run.problems.map((p) => p.accountId)).size;
-  return { summary: run.summary, problems: run.problems, complete: !run.deferred };
+  return { summary: run.summary, problems: run.problems, complete: !run.deferred, learned: run.learned };
 }
 
 /** Reads in flight at once when reading members account by account. */

@@ -11,7 +11,8 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { acknowledge, Acknowledgement } from './acknowledge';
 import { validationError } from './errors';
-import { SYNC_METRIC_NAMESPACE } from './properties';
+import { SETTINGS_ENVIRONMENT, SYNC_METRIC_NAMESPACE } from './properties';
+import { acknowledgeFramework, nagText, targetWildcardFinding, wildcardFinding } from './provider-findings';
 import { ReconcileFunction } from './reconcile-function';
 import type { SecurityMembersProviderProps } from '../security-members-provider';
 import { ServiceDefinition } from './services/service-definition';
@@ -64,16 +65,6 @@ export function handlerFunctionName(stack: Stack): string | undefined {
   return `${stack.stackName.slice(0, 38)}-SecurityMembers-${hash}`;
 }
 
-/** cdk-nag's rendering of a token in a finding ID (`<AWS::Region>`), or the plain value. */
-function nagText(value: string, pseudo: string): string {
-  return Token.isUnresolved(value) ? `<${pseudo}>` : value;
-}
-
-/** The full cdk-nag finding ID of an IAM5 (wildcard) finding on `resource`. */
-function wildcardFinding(resource: string): string {
-  return `AwsSolutions::AwsSolutions-IAM5[Resource::${resource}]`;
-}
-
 /** `SecurityMembersProvider.configure()`'s settings, per stack, until the provider is made. */
 const configured = new WeakMap<Stack, SecurityMembersProviderProps>();
 
@@ -106,6 +97,7 @@ export class MembersProvider extends Construct {
   readonly handler: lambda.IFunction;
   private readonly role: iam.Role;
   private readonly granted = new Set<string>();
+  private readonly settingsServices = new Set<string>();
 
   private constructor(scope: Construct, id: string, options: SecurityMembersProviderProps) {
     super(scope, id);
@@ -157,7 +149,7 @@ export class MembersProvider extends Construct {
     this.serviceToken = provider.serviceToken;
     quietFrameworkLogs(provider);
 
-    this.acknowledgeFramework(provider, handler, [frameworkRole, completeRole]);
+    acknowledgeFramework(provider, handler, [frameworkRole, completeRole]);
     this.allowLedger();
   }
 
@@ -198,41 +190,6 @@ export class MembersProvider extends Construct {
       id: wildcardFinding(`${where.replace('%s', 'cloudformation')}:stack/*/*`),
       reason: 'DescribeStacks only (read-only): the own stack\'s status tells a rollback from an update, and a claim whose ' +
         'stack was deleted (any stack of this account and region) must not block removals.',
-    }]);
-  }
-
-  /**
-   * cdk-nag findings on the Provider framework's own roles and waiter that the library cannot
-   * avoid, acknowledged where the installed aws-cdk-lib accepts them (see acknowledge.ts).
-   */
-  private acknowledgeFramework(provider: Provider, handler: lambda.Function, frameworkRoles: iam.Role[]): void {
-    const stack = Stack.of(this);
-    const handlerLogicalId = stack.getLogicalId(handler.node.defaultChild as lambda.CfnFunction);
-    for (const role of frameworkRoles) {
-      acknowledge(role, [{
-        id: wildcardFinding(`<${handlerLogicalId}.Arn>:*`),
-        reason: 'The CDK Provider framework grants lambda:InvokeFunction on the handler and its versions (`arn:*`); ' +
-          'the wildcard covers versions of this one function only.',
-      }]);
-    }
-
-    // The framework's waiter (Step Functions) between isComplete calls.
-    const waiter = provider.node.findChild('waiter-state-machine');
-    for (const fn of ['framework-isComplete', 'framework-onTimeout']) {
-      const logicalId = stack.getLogicalId(provider.node.findChild(fn).node.defaultChild as lambda.CfnFunction);
-      acknowledge(waiter.node.findChild('Role'), [{
-        id: wildcardFinding(`<${logicalId}.Arn>:*`),
-        reason: 'The CDK Provider framework\'s waiter state machine may invoke its isComplete and timeout functions and their versions; ' +
-          'the wildcard covers versions of those functions only.',
-      }]);
-    }
-    acknowledge(waiter, [{
-      id: 'AwsSolutions::AwsSolutions-SF1',
-      reason: 'The waiter\'s executions carry the CloudFormation event, member emails included; the handler logs every step as JSON ' +
-        'without emails, so the state machine itself does not log.',
-    }, {
-      id: 'AwsSolutions::AwsSolutions-SF2',
-      reason: 'The CDK Provider framework\'s waiter offers no X-Ray tracing setting; it only calls isComplete at intervals.',
     }]);
   }
 
@@ -300,6 +257,54 @@ export class MembersProvider extends Construct {
     });
   }
 
+  /** The service's targets in this stack's account and region, as an IAM resource. */
+  private targetArn(service: ServiceDefinition): string {
+    const { arn } = service.target;
+    return Stack.of(this).formatArn({
+      service: service.iamPrefix,
+      resource: arn.resource,
+      resourceName: arn.resourceName,
+      arnFormat: arn.separator === '/' ? ArnFormat.SLASH_RESOURCE_NAME : ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * The members' settings actions (GuardDuty: protection plans) on the same targets, for
+   * constructs that declare settings: answers the policy, which each such resource depends on.
+   *
+   * A policy of its own, not a statement of the role's default policy: CloudFormation rolls a
+   * failed update back in dependency order, so a default policy changed by the update would lose
+   * the rights before the resources' rollback needs them to put the settings back. A policy the
+   * update added goes only in the cleanup, after the resources that depend on it; one it
+   * removes, only once the update succeeded.
+   */
+  allowSettings(service: ServiceDefinition): iam.Policy | undefined {
+    if (!service.settingsActions?.length) return undefined;
+    const id = `${service.name}SettingsPolicy`;
+    const existing = this.node.tryFindChild(id) as iam.Policy | undefined;
+    if (existing) return existing;
+    // The handler knows what its role may do: it journals the settings of the accounts a run
+    // removes (so a rollback puts them back) only where it can read and write them.
+    this.settingsServices.add(service.name);
+    (this.handler as lambda.Function).addEnvironment(SETTINGS_ENVIRONMENT, [...this.settingsServices].sort().join(','));
+    const policy = new iam.Policy(this, id, {
+      roles: [this.role],
+      statements: [new iam.PolicyStatement({
+        sid: `${service.name}MemberSettings`,
+        actions: [...service.settingsActions],
+        resources: [this.targetArn(service)],
+      })],
+    });
+    if (service.target.arn.resourceName === '*') {
+      acknowledge(policy, [{
+        id: targetWildcardFinding(Stack.of(this), service),
+        reason: `${service.name} member settings (${service.settingsActions.join(', ')}) on any ${service.target.noun} of this stack's ` +
+          'account and region (there is one per account and region); granted only when a construct declares them.',
+      }]);
+    }
+    return policy;
+  }
+
   /**
    * Member actions on the stack account's and region's targets (see each definition's
    * `target.arn`), and discovery on `*` only when a construct omits its target and the service
@@ -308,21 +313,14 @@ export class MembersProvider extends Construct {
   allow(service: ServiceDefinition, omitsTarget: boolean): void {
     // A service whose target is fixed (one per account and region, found without a List call) discovers nothing.
     const discovery = omitsTarget && service.discoveryActions.length > 0;
-    const stack = Stack.of(this);
     const { arn, noun } = service.target;
-    const resource = stack.formatArn({
-      service: service.iamPrefix,
-      resource: arn.resource,
-      resourceName: arn.resourceName,
-      arnFormat: arn.separator === '/' ? ArnFormat.SLASH_RESOURCE_NAME : ArnFormat.COLON_RESOURCE_NAME,
-    });
-    const where = `arn:<AWS::Partition>:${service.iamPrefix}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
+    const resource = this.targetArn(service);
     this.grantOnce(service.name, new iam.PolicyStatement({
       sid: `${service.name}Members`,
       actions: [...service.memberActions],
       resources: [resource],
     }), arn.resourceName === '*' ? {
-      id: wildcardFinding(`${where}:${arn.resource}${arn.separator}*`),
+      id: targetWildcardFinding(Stack.of(this), service),
       reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
         '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
     } : undefined);

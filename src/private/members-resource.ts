@@ -40,6 +40,12 @@ export interface MembersResourceOptions {
   readonly props: CommonMembersProps;
   /** The service's own properties (Invite, Message, ...). */
   readonly properties: Partial<ReconcileProperties>;
+  /**
+   * The members' declared settings (GuardDuty: protection plans), by setting name, and the
+   * construct property that declares them: two constructs that set one account's setting
+   * differently are named by the synth-time overlap check.
+   */
+  readonly settings?: { readonly property: string; readonly values: Readonly<Record<string, string>> };
 }
 
 
@@ -98,15 +104,11 @@ export class MembersResource {
 
     const provider = MembersProvider.of(scope);
     provider.allow(service, target === undefined);
+    const settingsPolicy = options.settings ? provider.allowSettings(service) : undefined;
     if (this.organizationalUnits.length > 0) {
       provider.allowOrganizations();
     }
-    const all = declarations.get(scope.node.root) ?? [];
-    all.push(this);
-    declarations.set(scope.node.root, all);
-    scope.node.addValidation({ validate: () => this.overlaps() });
-    // Once the app is built (addMember() calls included): a construct that declares nothing.
-    Aspects.of(scope).add({ visit: (node) => (node === scope ? this.warnIfEmpty() : undefined) });
+    this.register();
 
     const properties: ReconcileProperties = {
       Service: service.name,
@@ -130,9 +132,24 @@ export class MembersResource {
       serviceTimeout: SERVICE_TIMEOUT,
       properties: { ...properties },
     });
+    if (settingsPolicy) {
+      // Deleted (and rolled back) before the policy that lets its handler put its settings back.
+      this.resource.node.addDependency(settingsPolicy);
+    }
     if (props.syncSchedule) {
       this.addSyncSchedule(provider, props.syncSchedule);
     }
+  }
+
+  /** Known to the app's other constructs, checked against them once the app is built. */
+  private register(): void {
+    const { scope } = this;
+    const all = declarations.get(scope.node.root) ?? [];
+    all.push(this);
+    declarations.set(scope.node.root, all);
+    scope.node.addValidation({ validate: () => this.overlaps() });
+    // Once the app is built (addMember() calls included): a construct that declares nothing.
+    Aspects.of(scope).add({ visit: (node) => (node === scope ? this.warnIfEmpty() : undefined) });
   }
 
   /** `excludeAccounts`, checked: 12-digit IDs, only beside OUs, and (once the app is built) none also in members. */
@@ -268,6 +285,7 @@ export class MembersResource {
         errors.push(`members: account${shared.length === 1 ? '' : 's'} ${shared.slice(0, 10).join(', ')}${shared.length > 10 ? ', ...' : ''} ` +
           `declared ${both}; declare each account in one construct (its claim owns it)`);
       }
+      errors.push(...this.conflictingSettings(other, shared));
       const units = overlappingUnits(other.organizationalUnits, this.organizationalUnits);
       if (units.length > 0) {
         errors.push(`organizationalUnits: ${units.join(', ')} declared ${both}; their accounts would be declared twice: ` +
@@ -275,6 +293,17 @@ export class MembersResource {
       }
     }
     return errors;
+  }
+
+  /** The settings of `shared` accounts that `other` and this construct set differently. */
+  private conflictingSettings(other: MembersResource, shared: readonly string[]): string[] {
+    const mine = this.options.settings;
+    const theirs = other.options.settings?.values ?? {};
+    if (!mine || shared.length === 0) return [];
+    const differing = Object.entries(mine.values).filter(([name, value]) => theirs[name] !== undefined && theirs[name] !== value);
+    return differing.map(([name, value]) => `${mine.property}: ${name} of account${shared.length === 1 ? '' : 's'} ` +
+      `${shared.slice(0, 10).join(', ')}${shared.length > 10 ? ', ...' : ''} is ${theirs[name]} by ${other.scope.node.path} ` +
+      `and ${value} by ${this.scope.node.path}; one account's plan has one owner`);
   }
 }
 

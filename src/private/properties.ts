@@ -46,6 +46,8 @@ export interface ReconcileProperties {
   readonly OrganizationalUnits?: string[];
   /** Account IDs never declared through `OrganizationalUnits`. */
   readonly ExcludeAccounts?: string[];
+  /** GuardDuty: the protection plans of every declared member (`services/guardduty/plans.ts`). Absent: none managed. */
+  readonly ProtectionPlans?: unknown[];
 }
 
 /** The declarations of the stack's other constructs of the same service (their emails aside). */
@@ -143,3 +145,9 @@ export const ROOT_ID_PATTERN = /^r-[0-9a-z]{4,32}$/;
 /** Both services' own rule: something, an @, something. */
 export const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+$/;
 export const EMAIL_MAX_LENGTH = 64;
+
+/**
+ * The handler's environment variable naming the services whose member settings actions its
+ * role has (members-provider.ts sets it when a construct declares settings).
+ */
+export const SETTINGS_ENVIRONMENT = 'CDK_SECURITY_MEMBERS_SETTINGS';

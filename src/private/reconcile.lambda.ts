@@ -8,7 +8,7 @@ import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { invocationClients } from './clients';
 import { describeError, ReconcileError } from './engine';
 import { jsonLogger } from './logger';
-import { InvocationContext } from './run/context';
+import { InvocationContext, settingsAllowedIn } from './run/context';
 import { continueEvent, ContinuedEvent, startEvent, StartResult } from './run/event';
 import { SliceResult } from './run/outcome';
 import { isSyncEvent, runSync, SyncEvent, SyncResult } from './run/sync';
@@ -37,6 +37,7 @@ function eventContext(event: CloudFormationCustomResourceEvent | SyncEvent, cont
     log: jsonLogger(fields),
     adminAccount: context?.invokedFunctionArn?.split(':')[4],
     deadline: context ? Date.now() + context.getRemainingTimeInMillis() - TIME_RESERVE_MS : Number.POSITIVE_INFINITY,
+    settingsAllowed: settingsAllowedIn(process.env),
   };
 }
 

@@ -75,6 +75,12 @@ export abstract class GuardDutyPlans {
   readonly rollout = new Map<string, number>();
   /** Features an Organizations GUARDDUTY_POLICY manages, per account: read-only through the API, for organization accounts only. */
   readonly policyManaged = new Map<string, string[]>();
+  /**
+   * True: an account the member detector calls cannot serve fails the whole call (HTTP 400,
+   * BadRequestException with the account's reason) instead of being listed unprocessed: what
+   * the single-account refusals reported in the Terraform provider look like for a batch.
+   */
+  refusesWholeCall = false;
   /** False: this account is not the organization's delegated administrator for GuardDuty. */
   delegatedAdministrator = true;
   autoEnableOrganizationMembers: AutoEnableMembers = 'NEW';
@@ -130,6 +136,7 @@ export abstract class GuardDutyPlans {
         members.push(this.detectorWire(accountId));
       }
     }
+    this.refuseWholeCall(unprocessedAccounts);
     return { members, unprocessedAccounts };
   }
 
@@ -140,6 +147,7 @@ export abstract class GuardDutyPlans {
       throw new ServiceError(400, 'BadRequestException', BOTH_RUNTIME_FEATURES);
     }
     const unprocessedAccounts: { accountId: string; result: string }[] = [];
+    const accepted: string[] = [];
     for (const accountId of accountIds) {
       const managed = this.managedFeatures(accountId).filter((name) => names.includes(name));
       if (this.notAssociated(accountId)) {
@@ -147,10 +155,17 @@ export abstract class GuardDutyPlans {
       } else if (managed.length > 0) {
         unprocessedAccounts.push({ accountId, result: policyManagedReason(managed) });
       } else {
-        this.apply(accountId, requested);
+        accepted.push(accountId);
       }
     }
+    this.refuseWholeCall(unprocessedAccounts);
+    accepted.forEach((accountId) => this.apply(accountId, requested));
     return { unprocessedAccounts };
+  }
+
+  /** With refusesWholeCall, one unfit account fails the whole request, changing nothing, as a BadRequestException with its reason. */
+  private refuseWholeCall(unprocessed: readonly { accountId: string; result: string }[]) {
+    if (this.refusesWholeCall && unprocessed.length > 0) throw new ServiceError(400, 'BadRequestException', unprocessed[0].result);
   }
 
   gdOrganizationConfiguration() {

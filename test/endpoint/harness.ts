@@ -8,7 +8,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CloudFormationSimulator, Handler, ResourceDeclaration, Template } from './cloudformation-driver';
 import { Endpoint, Faults, startEndpoint } from './member-endpoint';
+import { GuardDutyProtectionPlans } from '../../src';
 import { encodeAccounts } from '../../src/private/ledger/codec';
+import { SETTINGS_ENVIRONMENT } from '../../src/private/properties';
+import { plansProperty } from '../../src/private/services/guardduty/plans';
 
 export const BUNDLE = path.join(__dirname, '..', '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
 export const EMAIL = /[\w.+-]+@[\w-]+\.[\w.]+/;
@@ -38,7 +41,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const endpoint = await startEndpoint({ seed: options.seed, faults: options.faults });
   const saved = { ...process.env };
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL: endpoint.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    // The endpoint grants everything: as a handler whose stack declares protection plans (and has their rights).
+    [SETTINGS_ENVIRONMENT]: 'GuardDuty',
   });
   const logs: string[] = [];
   const spies = (['log', 'info', 'warn', 'error'] as const).map((level) => jest.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -90,6 +98,8 @@ export interface Declared {
   readonly invite?: boolean;
   readonly failOnUnprocessed?: boolean;
   readonly removalPolicy?: 'DESTROY' | 'RETAIN';
+  /** GuardDuty protection plans, as the construct takes them. */
+  readonly protectionPlans?: GuardDutyProtectionPlans;
 }
 
 export const rootEmail = (accountId: string) => `root+${accountId}@example.com`;
@@ -138,8 +148,15 @@ function resource(endpoint: Endpoint, declared: Declared, siblings: object | und
       ...(siblings ? { Siblings: siblings } : {}),
       ...((declared.organizationalUnits ?? []).length > 0 ? { OrganizationalUnits: [...declared.organizationalUnits!] } : {}),
       ...((declared.excludeAccounts ?? []).length > 0 ? { ExcludeAccounts: [...declared.excludeAccounts!] } : {}),
+      ...protectionPlansProperty(declared.protectionPlans),
       Schema: '2',
       ServiceTimeout: '2100',
     },
   };
+}
+
+/** The ProtectionPlans property as the construct renders it: absent when no plan is managed. */
+function protectionPlansProperty(plans: GuardDutyProtectionPlans | undefined): Record<string, unknown> {
+  const rendered = plans ? plansProperty(plans) : [];
+  return rendered.length > 0 ? { ProtectionPlans: rendered } : {};
 }

@@ -218,7 +218,8 @@ describe('wrong results and robustness', () => {
     for (let i = 0; i < 3; i++) await sync('synced');
     // A claim generation, its declaration, the journal and its state, the census: as after the deployment.
     expect(ledgerParameters(world.endpoint).length).toBeLessThanOrEqual(size);
-    expect(afterOneFailure).toBeLessThanOrEqual(size + 1);
+    // While a failed sync is unfinished, the claim generation before it (and its declaration) stay for the next run.
+    expect(afterOneFailure).toBeLessThanOrEqual(size + 2);
   });
 
   test('14. a rollback that re-invites a member it had removed says it must accept again', async () => {

@@ -3,7 +3,7 @@
  * tests and the benchmark deploy what `cdk synth` produces rather than hand-written properties.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
+import { DetectiveGraphMembers, GuardDutyMembers, GuardDutyProtectionPlans, MemberAccount, SecurityHubMembers } from '../../src';
 
 export interface SynthesizedMembers {
   readonly resourceType: string;
@@ -15,17 +15,28 @@ export interface SynthesizedMembers {
 
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:999999999999:graph:0123456789abcdef0123456789abcdef';
 
+/** Props beside the members (protectionPlans: GuardDuty only). */
+export interface SynthesisOptions {
+  readonly maxRemovals?: number;
+  readonly organizationalUnits?: string[];
+  readonly excludeAccounts?: string[];
+  readonly protectionPlans?: GuardDutyProtectionPlans;
+}
+
 /** One stack in account 999999999999 with one construct of `service` declaring `members`. */
-export function synthesizeMembers(service: 'GuardDuty' | 'Detective' | 'SecurityHub', members: MemberAccount[], detectorId?: string, extra: { maxRemovals?: number; organizationalUnits?: string[]; excludeAccounts?: string[] } = {}): SynthesizedMembers {
+export function synthesizeMembers(service: 'GuardDuty' | 'Detective' | 'SecurityHub', members: MemberAccount[], detectorId?: string, extra: SynthesisOptions = {}): SynthesizedMembers {
   const started = process.hrtime.bigint();
   const app = new App();
   const stack = new Stack(app, 'Members', { env: { account: '999999999999', region: 'us-east-1' } });
   if (service === 'GuardDuty') {
     new GuardDutyMembers(stack, 'Members', { detectorId, members, ...extra });
-  } else if (service === 'Detective') {
-    new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph', ...extra });
   } else {
-    new SecurityHubMembers(stack, 'Members', { members, ...extra });
+    const { protectionPlans: _plans, ...common } = extra;
+    if (service === 'Detective') {
+      new DetectiveGraphMembers(stack, 'Members', { graphArn: GRAPH_ARN, members, message: 'Join the security graph', ...common });
+    } else {
+      new SecurityHubMembers(stack, 'Members', { members, ...common });
+    }
   }
   const template = app.synth().getStackByName('Members').template as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
   const synthMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -19,7 +19,7 @@ export type Failure = { readonly kind: 'none' | 'after' | 'no-rollback' } | { re
 /** `o4` for an organization account, `x1` for one outside it. */
 const short = (account: string) => `${ORGANIZATION.includes(account) ? 'o' : 'x'}${Number(account.slice(-2))}`;
 const describeDecl = (decl: StackDecl) => Object.entries(decl)
-  .map(([id, c]) => `${id}[${c.members.map(short).join(',')}${c.unit ? ` ${c.unit}` : ''}]`).join(' ');
+  .map(([id, c]) => `${id}[${c.members.map(short).join(',')}${c.unit ? ` ${c.unit}` : ''}${c.plans ? ' plans' : ''}]`).join(' ');
 
 export class Deploy implements Command {
   constructor(readonly stack: StackName, readonly decl: StackDecl, readonly failure: Failure) {}
@@ -62,7 +62,7 @@ export class Deploy implements Command {
       // 4: a rollback leaves membership exactly as it was.
       expectSame(snapshot(r), before, 'after the rollback');
     }
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -91,7 +91,7 @@ export class RollbackStack implements Command {
     model.beforeFailure = undefined;
     model.failedDecl = undefined;
     m.disturb(this.stack);
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -116,7 +116,7 @@ export class DeleteStack implements Command {
     m.stacks.set(this.stack, { status: 'none' });
     LOGICAL_IDS.forEach((id) => m.lastRun.delete(`${this.stack}/${id}`));
     m.disturb();
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -135,7 +135,7 @@ export class Sync implements Command {
 
   async run(m: Model, r: Real): Promise<void> {
     await sync(m, r, this.stack, this.logicalId);
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -166,7 +166,7 @@ export class SettleAll implements Command {
         await sync(m, r, stack, logicalId);
       }
     }
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
     checkSettled(m, r);
   }
 
@@ -185,7 +185,7 @@ export class Move implements Command {
   async run(m: Model, r: Real): Promise<void> {
     r.world.endpoint.organizations.moveAccount(this.account, r.units[this.unit]);
     m.location.set(this.account, this.unit);
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -207,7 +207,7 @@ export class AddUnmanaged implements Command {
     const member = { status: ORGANIZATION.includes(this.account) ? 'Enabled' : 'Invited', email: `hand+${this.account}@example.com` };
     members.set(this.account, { accountId: this.account, ...member });
     m.unmanaged.set(this.account, member);
-    checkInvariants(m, r);
+    await checkInvariants(m, r);
   }
 
   toString(): string {
@@ -223,8 +223,9 @@ export const declaration: fc.Arbitrary<StackDecl> = fc.uniqueArray(fc.constantFr
     fc.constant(ids),
     fc.array(fc.uniqueArray(fc.constantFrom(...ALL), { maxLength: 3 }), { minLength: ids.length, maxLength: ids.length }),
     fc.array(fc.option(fc.constantFrom(...DECLARABLE), { nil: undefined }), { minLength: ids.length, maxLength: ids.length }),
+    fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
   ))
-  .map(([ids, members, units]) => {
+  .map(([ids, members, units, plans]) => {
     const taken = new Set<string>();
     const usedUnits = new Set<Unit>();
     const decl: Record<string, ConstructDecl> = {};
@@ -233,7 +234,7 @@ export const declaration: fc.Arbitrary<StackDecl> = fc.uniqueArray(fc.constantFr
       own.forEach((a) => taken.add(a));
       const unit = units[i] && !usedUnits.has(units[i]!) ? units[i] : undefined;
       if (unit) usedUnits.add(unit);
-      decl[id] = { members: own, unit };
+      decl[id] = { members: own, unit, plans: plans[i] || undefined };
     });
     return decl;
   });

@@ -2,7 +2,7 @@
  * Sequences the randomized tests once found breaking the ownership invariant, replayed step by
  * step (deterministic): each stays fixed.
  */
-import { Deploy, DeleteStack, Move, SettleAll, Sync } from './commands';
+import { AddUnmanaged, Deploy, DeleteStack, Move, SettleAll, Sync } from './commands';
 import { runSequence } from './run';
 
 jest.setTimeout(120_000);
@@ -48,4 +48,14 @@ test('a resource\'s Delete keeps nothing for another declaration\'s OU that took
     new Move('200000000003', 'Three'),
     new SettleAll(),
   ], { pace: 'whole', faults: 'none', dice: 1 });
+});
+
+test('a rollback brings back an organization account the failed update removed with the protection plans it had (journaled before the removal)', async () => {
+  await runSequence([
+    new AddUnmanaged('200000000005'),
+    new Deploy('S1', { A: { members: ['200000000004'], unit: 'One', plans: true } }, { kind: 'none' }),
+    new Deploy('S2', { B: { members: ['300000000003'], unit: 'One', plans: true }, C: { members: ['300000000001', '200000000003'], unit: 'Two' } }, { kind: 'none' }),
+    new Deploy('S2', { B: { members: ['200000000002', '300000000002'], unit: 'One', plans: true }, C: { members: [] } }, { kind: 'cancel', afterCalls: 3 }),
+    new Deploy('S2', { B: { members: [] }, C: { members: ['200000000004'], unit: 'One' }, A: { members: ['200000000005'], plans: true } }, { kind: 'after' }),
+  ], { pace: 'one call', faults: 'none', dice: 457687 });
 });

@@ -17,6 +17,8 @@ const DISCOVERY = new Set(['guardduty:ListDetectors', 'detective:ListGraphs']);
 const ORGANIZATIONS = new Set(['organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren']);
 /** The sync failure metric: granted (on `*`, with a namespace condition) only when a sync schedule exists. */
 const SYNC_METRIC = 'cloudwatch:PutMetricData';
+/** Members' settings (GuardDuty protection plans): granted on the detectors only when a construct declares plans. */
+const SETTINGS = new Set(['guardduty:GetMemberDetectors', 'guardduty:UpdateMemberDetectors']);
 
 type Json = unknown;
 
@@ -87,6 +89,7 @@ interface GrantOptions {
   readonly discovery: boolean;
   readonly organizationalUnits?: boolean;
   readonly syncSchedule?: boolean;
+  readonly protectionPlans?: boolean;
 }
 
 function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions): string[] {
@@ -111,6 +114,8 @@ function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions)
       if (options.syncSchedule) pairs.push(`${action} *`);
     } else if (DISCOVERY.has(action)) {
       if (options.discovery) pairs.push(`${action} *`);
+    } else if (SETTINGS.has(action)) {
+      if (options.protectionPlans) pairs.push(`${action} ${resources[service]}`);
     } else {
       pairs.push(`${action} ${resources[service]}`);
     }
@@ -139,8 +144,8 @@ test('the handler imports exactly the member and discovery operations of the ser
     'cloudformation:DescribeStacks', 'cloudwatch:PutMetricData',
     'detective:CreateMembers', 'detective:DeleteMembers', 'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
     'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DescribeOrganizationConfiguration', 'guardduty:DisassociateMembers',
-    'guardduty:GetDetector', 'guardduty:GetMembers', 'guardduty:InviteMembers',
-    'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'guardduty:GetDetector', 'guardduty:GetMemberDetectors', 'guardduty:GetMembers', 'guardduty:InviteMembers',
+    'guardduty:ListDetectors', 'guardduty:ListMembers', 'guardduty:UpdateMemberDetectors',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
     'securityhub:CreateMembers', 'securityhub:DeleteMembers', 'securityhub:DescribeHub', 'securityhub:DisassociateMembers',
     'securityhub:GetMembers', 'securityhub:InviteMembers', 'securityhub:ListMembers',
@@ -157,6 +162,7 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
     { name: 'Security Hub only (its hub needs no discovery)', guardDuty: false, detective: false, securityHub: true, discovery: false },
     { name: 'all three services, discovered', guardDuty: true, detective: true, securityHub: true, discovery: true },
     { name: 'GuardDuty from OUs', guardDuty: true, detective: false, discovery: false, organizationalUnits: true },
+    { name: 'GuardDuty with protection plans', guardDuty: true, detective: false, discovery: false, protectionPlans: true },
     { name: 'Security Hub synced daily', guardDuty: false, detective: false, securityHub: true, discovery: false, syncSchedule: true },
     { name: 'all three services from OUs, synced', guardDuty: true, detective: true, securityHub: true, discovery: true, organizationalUnits: true, syncSchedule: true },
   ];
@@ -168,7 +174,13 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
       ...(scenario.syncSchedule ? { syncSchedule: Schedule.rate(Duration.days(1)) } : {}),
     };
     const build = (stack: Stack) => {
-      if (scenario.guardDuty) new GuardDutyMembers(stack, 'GuardDuty', { ...sources, ...(scenario.discovery ? {} : { detectorId: 'abc123' }) });
+      if (scenario.guardDuty) {
+        new GuardDutyMembers(stack, 'GuardDuty', {
+          ...sources,
+          ...(scenario.discovery ? {} : { detectorId: 'abc123' }),
+          ...(scenario.protectionPlans ? { protectionPlans: { s3DataEvents: true } } : {}),
+        });
+      }
       if (scenario.securityHub) new SecurityHubMembers(stack, 'SecurityHub', scenario.guardDuty ? {} : sources);
       if (scenario.detective) {
         new DetectiveGraphMembers(stack, 'Detective', scenario.discovery ? {} : {

@@ -39,6 +39,8 @@ export interface CreateResult {
 /** One service's member operations; each call takes at most 50 accounts. */
 export interface MemberApi {
   readonly statuses: MemberStatusModel;
+  /** The per-account settings a declaration may manage (GuardDuty's protection plans); absent: none. */
+  readonly settings?: SettingsApi;
   /** ListMembers' page maximum, to tell whether listing or reading the accounts is cheaper. */
   readonly pageSize: number;
   listMembers(): Promise<LiveMember[]>;
@@ -52,6 +54,36 @@ export interface MemberApi {
    * CreateMembers then enables organization accounts at once). Services that cannot tell leave it out.
    */
   organizationAdministrator?(): Promise<boolean>;
+}
+
+/** Settings of one account, by key (e.g. `S3_DATA_EVENTS` → `ENABLED`). */
+export type AccountSettings = Readonly<Record<string, string>>;
+
+/** Reading the per-account settings of a service's members: what `plan` needs. */
+export interface SettingsReads {
+  /** What one setting is called in reasons and logs, e.g. `protection plan`. */
+  readonly noun: string;
+  /** The operations, for reasons: e.g. `GetMemberDetectors`, `UpdateMemberDetectors`. */
+  readonly readOperation: string;
+  readonly writeOperation: string;
+  /** Whether a member in this state can take settings (associated with the target). */
+  settable(member: LiveMember): boolean;
+  /** The accounts' settings (at most 50); accounts the service does not answer for are unprocessed, with its reason. */
+  read(accountIds: string[]): Promise<{ settings: Map<string, AccountSettings>; unprocessed: UnprocessedAccount[] }>;
+  /** Whether a reason means "not yet": the account will take settings shortly (organization auto-enable rolling out). */
+  notYet(reason: string): boolean;
+  /**
+   * Whether a whole call refused with this reason may have been refused for some of its accounts
+   * only (the service answers an error instead of listing them unprocessed): the call is split
+   * until each reason has its account.
+   */
+  refusedPerAccount(reason: string): boolean;
+}
+
+/** Reading and changing the per-account settings of a service's members. */
+export interface SettingsApi extends SettingsReads {
+  /** Applies the same change to every account (at most 50); `declared` is the whole declaration, for what the change needs beside it. */
+  write(accountIds: string[], change: AccountSettings, declared: AccountSettings): Promise<UnprocessedAccount[]>;
 }
 
 export type MemberOperation = 'CreateMembers' | 'InviteMembers' | 'DisassociateMembers' | 'DeleteMembers';
@@ -166,5 +198,7 @@ export interface Execution {
   readonly problems: AccountProblem[];
   /** False when the deadline left work unattempted: plan again from live state and go on. */
   readonly complete: boolean;
+  /** The state of accounts the run created, as far as it read them back or invited them. */
+  readonly learned: ReadonlyMap<string, LiveMember>;
 }
 

@@ -24,6 +24,8 @@ import { redactEmails } from '../report';
 export class BatchRun {
   readonly problems: AccountProblem[] = [];
   readonly summary: ReconcileSummary = emptySummary();
+  /** What the run learnt of the accounts it created (read back, invited): their state now. */
+  readonly learned = new Map<string, LiveMember>();
   /** Set when the deadline left batches unattempted. */
   deferred = false;
   /** Mutating calls sent. */
@@ -214,6 +216,7 @@ export class BatchRun {
       reported.filter((m) => created.includes(m.accountId)).forEach((m) => known.set(m.accountId, m));
       this.summary.created += created.filter((id) => !previouslyLive.has(id)).length;
       this.checkCreated(created, known);
+      created.forEach((id) => known.has(id) && this.learned.set(id, known.get(id)!));
       if (statuses.createInvites) {
         // An account the answer does not report is counted as invited, as CreateMembers invites it.
         this.summary.invited += created.filter((id) => {
@@ -236,11 +239,13 @@ export class BatchRun {
           this.fail('GetMembers', unread.filter((id) => !known.has(id)).map((accountId) => ({ accountId, reason: error })));
         }
       }
+      created.forEach((id) => known.has(id) && this.learned.set(id, known.get(id)!));
       const toInvite = created.filter((id) => known.has(id) && invitableAfterCreate.includes(known.get(id)!.status)
         && (this.options.inviteAfterCreate?.has(id) ?? true));
       if (toInvite.length > 0) {
         // Not `+= await`: that reads the sum before the await and loses concurrent counts.
         const invited = await this.inviteBatch(toInvite, true);
+        toInvite.forEach((id) => this.learned.set(id, { ...known.get(id)!, status: 'Invited' }));
         this.summary.invited += invited;
       }
     });

@@ -5,14 +5,14 @@
  */
 import { decodeAccounts, encodeAccounts } from './codec';
 import { TargetLock } from './lock';
-import { ClaimKey, ClaimRecord, Census, DeclarationSecret, JournalRecord, JournalSecret, JournalState, RecordRef } from './records';
+import { ClaimKey, ClaimRecord, Census, DeclarationSecret, JournalRecord, JournalSecret, JournalState, RecordRef, SettingsJournal } from './records';
 import { latestRecord, ParameterReader, ParameterWrite, recordWrites, StoredRecord } from './store';
 import type { ParameterStore } from './writer';
 
 export const LEDGER_ROOT = '/cdk-security-members';
 
 /** The records of a claim, by kind: each kind is `<claim path>/<kind>/<generation>/<part>`. */
-export const RECORD_KINDS = ['claim', 'declaration', 'journal', 'journal-state', 'journal-secret'] as const;
+export const RECORD_KINDS = ['claim', 'declaration', 'journal', 'journal-state', 'journal-secret', 'journal-settings'] as const;
 export type RecordKind = typeof RECORD_KINDS[number];
 
 /** The parameter names of a record. */
@@ -28,7 +28,7 @@ export function recordRef(writes: readonly ParameterWrite[]): RecordRef | undefi
 
 /** A parameter name's claim path, record kind and generation, when it is part of a claim's record. */
 export function parseRecordName(name: string): { path: string; kind: RecordKind; generation: string } | undefined {
-  const match = /^(.*)\/(claim|declaration|journal|journal-state|journal-secret)\/(g[0-9a-z]+)\/\d+$/.exec(name);
+  const match = /^(.*)\/(claim|declaration|journal|journal-state|journal-secret|journal-settings)\/(g[0-9a-z]+)\/\d+$/.exec(name);
   return match ? { path: match[1], kind: match[2] as RecordKind, generation: match[3] } : undefined;
 }
 
@@ -37,6 +37,8 @@ export interface LoadedJournal {
   readonly record: JournalRecord;
   readonly generation: string;
   readonly state: JournalState;
+  /** How the accounts whose settings the run changed stood before, and that record's generation. */
+  readonly settings?: { readonly prior: ReadonlyMap<string, Readonly<Record<string, string>>>; readonly generation: string };
 }
 
 /** A resource's records as read from the ledger (String parameters only: no email is read). */
@@ -188,7 +190,23 @@ function withState(parameters: ReadonlyMap<string, string>, path: string, journa
   const states = generationsOf<JournalState>(parameters, `${path}/journal-state`);
   const newest = [...states.keys()].sort().reverse().find((generation) => states.get(generation)!.requestId === journal.value.requestId);
   const fresh: JournalState = { requestId: journal.value.requestId, phase: 'running', progress: { created: 0, invited: 0, removed: 0 } };
-  return { record: journal.value, generation: journal.generation, state: newest ? states.get(newest)! : fresh };
+  const settings = latestRecord<SettingsJournal>(parameters, `${path}/journal-settings`);
+  const own = settings?.value.requestId === journal.value.requestId ? settings : undefined;
+  return {
+    record: journal.value,
+    generation: journal.generation,
+    state: newest ? states.get(newest)! : fresh,
+    settings: own && { prior: settingsPrior(own.value), generation: own.generation },
+  };
+}
+
+/** The prior settings a settings journal records, by account. */
+export function settingsPrior(record: SettingsJournal): Map<string, Readonly<Record<string, string>>> {
+  const prior = new Map<string, Readonly<Record<string, string>>>();
+  for (const group of record.groups) {
+    for (const id of decodeAccounts(group.accounts)) prior.set(id, group.values);
+  }
+  return prior;
 }
 
 /** A target's ledger for the handler: reads, writes, census and lock. */
@@ -218,6 +236,20 @@ export class TargetLedger extends ClaimReader {
 
   stateWrites(path: string, state: JournalState): ParameterWrite[] {
     return recordWrites(`${path}/journal-state`, state, false);
+  }
+
+  /** How the accounts whose settings a run changes stood before, grouped by identical values. */
+  settingsWrites(path: string, requestId: string, prior: ReadonlyMap<string, Readonly<Record<string, string>>>): ParameterWrite[] {
+    const groups = new Map<string, string[]>();
+    for (const [id, values] of prior) {
+      const key = JSON.stringify(Object.entries(values).sort());
+      groups.set(key, [...(groups.get(key) ?? []), id]);
+    }
+    const record: SettingsJournal = {
+      requestId,
+      groups: [...groups].map(([key, ids]) => ({ values: Object.fromEntries(JSON.parse(key)), accounts: encodeAccounts(ids) })),
+    };
+    return recordWrites(`${path}/journal-settings`, record, false);
   }
 
   async write(writes: readonly ParameterWrite[]): Promise<void> {

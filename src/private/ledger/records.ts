@@ -42,6 +42,8 @@ export interface DeclaredSettings {
   readonly siblingAccounts?: string;
   /** Organizational units those constructs declare, each construct's with its exclusions. */
   readonly siblingUnits?: readonly { readonly units: readonly string[]; readonly exclude: readonly string[] }[];
+  /** Per-account settings of every declared member (GuardDuty's protection plans). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface ClaimRecord {
@@ -91,6 +93,8 @@ export interface RunOptions {
   readonly maxRemovals?: number;
   /** The run undoes itself when it fails (a create, a replacement): nothing rolls it back. */
   readonly undoOnFailure: boolean;
+  /** Per-account settings every declared member must have (GuardDuty's protection plans). */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -153,6 +157,19 @@ export interface RunProgress {
   readonly created: number;
   readonly invited: number;
   readonly removed: number;
+  /** Accounts whose settings the run changed (GuardDuty: protection plans). */
+  readonly settingsChanged?: number;
+  /** Declared members that cannot take settings yet, at the run's last look. */
+  readonly settingsPending?: number;
+}
+
+/**
+ * How the accounts whose settings a run changed stood before (written before the change, added
+ * to as the run goes): groups of accounts with the same prior values.
+ */
+export interface SettingsJournal {
+  readonly requestId: string;
+  readonly groups: readonly { readonly values: Readonly<Record<string, string>>; readonly accounts: string }[];
 }
 
 /** A run's phase and progress, rewritten apart from its (larger) journal. */

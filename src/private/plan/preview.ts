@@ -48,6 +48,19 @@ export interface ResourcePlan {
   readonly unchanged: number;
   /** Why the whole deployment would fail before any change (removal guard, quota). */
   readonly failures: string[];
+  /** Settings the deployment would change (GuardDuty: protection plans), per account. */
+  readonly planChanges?: PlanChange[];
+  /** Declared members whose settings wait until they are associated (invited accounts until they accept). */
+  readonly plansPending?: string[];
+}
+
+/** One setting of one account the deployment would change. */
+export interface PlanChange {
+  readonly accountId: string;
+  readonly plan: string;
+  /** Its status now (`absent` when the service does not report it). */
+  readonly from: string;
+  readonly to: string;
 }
 
 /** A claim whose resource left its stack while the stack went on (its Delete was refused): its members stay until released. */
@@ -101,7 +114,7 @@ export function tokenIn(value: unknown): string | undefined {
 }
 
 const isChange = (plan: ResourcePlan) => plan.deleted === true || plan.create.length + plan.invite.length + plan.recreate.length
-  + plan.remove.length + plan.blocked.length + plan.failures.length > 0;
+  + plan.remove.length + plan.blocked.length + plan.failures.length + (plan.planChanges?.length ?? 0) > 0;
 
 /** Whether a deployment would change membership (or fail trying). */
 export function wouldChange(targets: readonly TargetPlan[]): boolean {

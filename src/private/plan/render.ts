@@ -62,6 +62,9 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
       for (const failure of r.failures) {
         out.push(paint(`  ! fails    ${name(r)}: ${failure}`, 'red'));
       }
+      const changes = (r.planChanges ?? []).map((c) => `${c.accountId} ${c.plan} ${c.from} → ${c.to}`);
+      if (changes.length > 0) out.push(paint(`  ~ plans    ${name(r)}: ${list(changes)}`, 'yellow'));
+      if (r.plansPending?.length) out.push(paint(`  … pending  ${name(r)}: plans wait for ${list(r.plansPending)} (not associated yet)`, 'dim'));
     }
     const coverage = target.coverage!;
     const unclaimed = coverage.unclaimedMembers.map((m) => `${m.accountId} ${m.status}`);

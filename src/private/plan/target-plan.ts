@@ -6,14 +6,16 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DeployedResources } from './deployed';
-import type { Coverage, DeclaredResource, OrphanedClaim, PreviewContext, ResourcePlan, TargetPlan } from './preview';
+import type { Coverage, DeclaredResource, OrphanedClaim, PlanChange, PreviewContext, ResourcePlan, TargetPlan } from './preview';
 import { Declaration } from '../declaration';
+import { chunk } from '../engine';
+import { readAttributed, settingsChange } from '../execution/settings';
 import { decodeAccounts } from '../ledger/codec';
 import { accountsHeldElsewhere, heldByClaim, isUnfinished, journalPrevious, UnitDeclaration } from '../ledger/held';
 import { claimAccounts, ClaimReader, LoadedClaim } from '../ledger/ledger';
 import { ParameterReader } from '../ledger/store';
 import { resolveOrganizationAccounts } from '../organizations';
-import { LiveMember, planDeletion, planMembers, quotaReason, removalGuardReason, removedAccounts, unionDeclaration } from '../planner';
+import { AccountProblem, LiveMember, planDeletion, planMembers, quotaReason, removalGuardReason, removedAccounts, unionDeclaration } from '../planner';
 import { MemberReader } from '../services/member-service';
 import { Stacks } from '../stacks';
 
@@ -98,7 +100,9 @@ async function planDeclared(reads: TargetReads, { resource, declaration }: ReadR
   });
   const removing = removedAccounts(plan.removals);
   const recreate = new Set(plan.additions.delete);
+  const { unreadable, ...settings } = await planSettings(reads, declaration, desired.map((m) => m.accountId));
   return {
+    ...settings,
     stack: resource.stackName,
     logicalId: resource.logicalId,
     constructPath: resource.constructPath,
@@ -107,13 +111,39 @@ async function planDeclared(reads: TargetReads, { resource, declaration }: ReadR
     recreate: [...recreate],
     remove: removing,
     released: plan.released,
-    blocked: plan.blocked,
+    blocked: [...plan.blocked, ...unreadable ?? []],
     unchanged: plan.unchanged.length,
     failures: [
       removalGuardReason(definition.name, definition.target.noun, removing.length, previous.length, declaration.maxRemovals),
       quotaReason(definition.name, plan, reads.members.length),
     ].filter((reason): reason is string => reason !== undefined),
   };
+}
+
+/** The settings the deployment would change (GuardDuty: protection plans) on the declared members associated now; the others wait. */
+async function planSettings(reads: TargetReads, declaration: Declaration<MemberReader>, desired: readonly string[])
+  : Promise<Pick<ResourcePlan, 'planChanges' | 'plansPending'> & { unreadable?: AccountProblem[] }> {
+  const api = reads.reader.memberReads(reads.ctx.clients, reads.target).settings;
+  if (!declaration.settings || !api) return {};
+  const live = new Map(reads.members.map((m) => [m.accountId, m]));
+  const settable = new Set(desired.filter((id) => live.has(id) && api.settable(live.get(id)!)));
+  const pending = desired.filter((id) => !settable.has(id));
+  const planChanges: PlanChange[] = [];
+  // Accounts whose settings the service refused to read: the deployment would fail on them.
+  const unreadable: AccountProblem[] = [];
+  for (const batch of chunk([...settable])) {
+    const { settings, unprocessed } = await readAttributed(api, batch);
+    for (const u of unprocessed) {
+      if (api.notYet(u.reason)) pending.push(u.accountId);
+      else unreadable.push({ accountId: u.accountId, operation: api.readOperation, reason: u.reason });
+    }
+    for (const [id, current] of settings) {
+      for (const [plan, to] of Object.entries(settingsChange(declaration.settings, current))) {
+        planChanges.push({ accountId: id, plan, from: current[plan] ?? 'absent', to });
+      }
+    }
+  }
+  return { planChanges, plansPending: pending.sort(), unreadable };
 }
 
 /** A deployed resource that leaves the app: its claim's accounts go unless held elsewhere (none with RETAIN), under the removal guard. */

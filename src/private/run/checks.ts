@@ -3,7 +3,9 @@
  * do: the removal guard and the service's quota.
  */
 import { RunContext } from './context';
+import { liveOthers } from './protection';
 import { accountCount, ReconcileError } from '../engine';
+import { claimAccounts, stackNameOf } from '../ledger/ledger';
 import { RunKind, RunOptions } from '../ledger/records';
 import { Plan, quotaReason, removalGuardReason } from '../planner';
 
@@ -22,4 +24,25 @@ export class GuardError extends ReconcileError {}
 export function checkQuota(run: RunContext, plan: Plan, total: number): void {
   const reason = quotaReason(run.service.definition.name, plan, total);
   if (reason) throw new ReconcileError(reason);
+}
+
+/**
+ * Two declarations setting the same setting of the same account differently (one construct's
+ * protection plans against another stack's): the deployment fails before any change, naming the
+ * other declaration, the account and the setting.
+ */
+export function checkSettingsConflicts(run: RunContext, settings: Readonly<Record<string, string>> | undefined, desired: ReadonlySet<string>): void {
+  if (!settings) return;
+  for (const other of liveOthers(run)) {
+    const theirs = other.record?.declaration.settings;
+    if (!theirs) continue;
+    const key = Object.keys(settings).find((k) => theirs[k] !== undefined && theirs[k] !== settings[k]);
+    if (key === undefined) continue;
+    const shared = claimAccounts(other).find((id) => desired.has(id));
+    if (shared === undefined) continue;
+    const { name } = run.service.definition;
+    const where = `${stackNameOf(other.key.stackId)}/${other.key.logicalId}`;
+    throw new ReconcileError(`${name}: ${key} of account ${shared} is declared ${settings[key]} here and ${theirs[key]} by ${where}; ` +
+      'one declaration must manage each setting of an account (leave it out of one of them). Nothing was changed.');
+  }
 }

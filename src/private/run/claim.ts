@@ -16,6 +16,8 @@ interface Current {
   claim?: { readonly generation: string; readonly declaration?: RecordRef };
   journal?: { readonly generation: string; readonly record: JournalRecord };
   phase?: JournalPhase;
+  /** The journal's prior settings (how the accounts whose settings it changed stood) and their record's generation. */
+  settings?: { prior: Map<string, Readonly<Record<string, string>>>; generation: string };
 }
 
 const byRun = new WeakMap<RunContext, ResourceRecords>();
@@ -39,7 +41,25 @@ export class ResourceRecords {
       claim: own?.generation ? { generation: own.generation, declaration: own.record?.declarationRecord } : undefined,
       journal: own?.journal ? { generation: own.journal.generation, record: own.journal.record } : undefined,
       phase: own?.journal?.state.phase,
+      settings: own?.journal?.settings && { prior: new Map(own.journal.settings.prior), generation: own.journal.settings.generation },
     };
+  }
+
+  /** The prior settings the current journal records (none yet: empty). */
+  get settingsPrior(): ReadonlyMap<string, Readonly<Record<string, string>>> {
+    return this.current.settings?.prior ?? new Map();
+  }
+
+  /**
+   * Adds to the journal how `prior`'s accounts stood before their settings change (an account
+   * already recorded keeps its first record: a continuation must not record an intermediate state).
+   */
+  async writeSettingsPrior(journal: JournalRecord, prior: ReadonlyMap<string, Readonly<Record<string, string>>>): Promise<void> {
+    const merged = new Map(prior);
+    this.settingsPrior.forEach((values, id) => merged.set(id, { ...merged.get(id), ...values }));
+    const writes = this.run.ledger.settingsWrites(this.run.path, journal.requestId, merged);
+    await this.run.ledger.write(writes);
+    this.current.settings = { prior: merged, generation: parseRecordName(writes[0].name)!.generation };
   }
 
   /** A phase change or progress of the run: a small record beside the journal. */
@@ -82,6 +102,7 @@ export class ResourceRecords {
     const written = { ...record, secret: writes.length > 0 && writes[0].secure ? recordRef(writes.filter((w) => w.secure)) : undefined };
     this.current.journal = { generation: parseRecordName(writes[writes.length - 1].name)!.generation, record: written };
     this.current.phase = 'running';
+    this.current.settings = undefined;
     return written;
   }
 
@@ -141,8 +162,8 @@ export class ResourceRecords {
     const keep = new Set<string>();
     const keepRecord = (ref: RecordRef | undefined) => ref && recordNames(ref).forEach((name) => keep.add(name));
     const journal = current.journal?.record;
-    const generations = new Set<string>([current.claim?.generation, current.journal?.generation, journal?.secret?.generation]
-      .filter((g): g is string => g !== undefined));
+    const generations = new Set<string>([current.claim?.generation, current.journal?.generation, journal?.secret?.generation,
+      current.settings?.generation].filter((g): g is string => g !== undefined));
     keepRecord(current.claim?.declaration);
     // The claim before the run stays while its journal may be played back (a deployment's) or
     // taken over (any unfinished run's: the next run starts from what that one held before).

@@ -14,6 +14,7 @@ import { ParameterStore } from '../ledger/writer';
 import { Logger } from '../logger';
 import { OrganizationAccounts, resolveOrganizationAccounts } from '../organizations';
 import { LiveMember } from '../planner';
+import { SETTINGS_ENVIRONMENT } from '../properties';
 import { ClientFactory, Invitation, MemberService } from '../services/member-service';
 import { Stacks, StackState } from '../stacks';
 
@@ -25,6 +26,16 @@ export interface InvocationContext {
   readonly adminAccount?: string;
   /** Epoch ms after which this invocation starts no new batch. */
   readonly deadline: number;
+  /**
+   * The services whose member settings this handler may read and write (its role has the
+   * rights only when a construct of its stack declares settings: SETTINGS_ENVIRONMENT).
+   */
+  readonly settingsAllowed: ReadonlySet<string>;
+}
+
+/** The services SETTINGS_ENVIRONMENT (properties.ts) names. */
+export function settingsAllowedIn(environment: NodeJS.ProcessEnv): ReadonlySet<string> {
+  return new Set((environment[SETTINGS_ENVIRONMENT] ?? '').split(',').filter((name) => name.length > 0));
 }
 
 /** A run before its lock: whose it is and where. */

@@ -7,22 +7,25 @@
  */
 import { RUN_BUDGET_MS } from './budgets';
 import { recordsOf } from './claim';
-import { LiveRead, memberApi, readLive, RunContext, writeCensus } from './context';
+import { LiveRead, memberApi, readLive, RunContext } from './context';
 import { Inherited, inheritedRun, previousHoldings, resolveDeclared } from './declared';
-import { addProgress, isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf, writeState } from './journal';
-import { CONTINUE, done, SliceResult } from './outcome';
+import { isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf } from './journal';
+import { done, SliceResult } from './outcome';
 import { claimedElsewhere, heldElsewhere, recordedElsewhere, Siblings } from './protection';
 import { finishUndo, stopped, StopReason } from './undo';
+import { removedAccountsSettings } from './undo-settings';
 import { Declaration } from '../declaration';
-import { accountCount, execute, Execution, failureReason, MemberApi, ReconcileError } from '../engine';
+import { MemberApi, ReconcileError } from '../engine';
+import { AccountSettings } from '../execution/api';
 import { decodeAccounts, newGeneration } from '../ledger/codec';
 import { LoadedJournal } from '../ledger/ledger';
 import { JournalRecord, RunKind, RunOptions } from '../ledger/records';
 import { changedAccounts, Plan, planMembers, removalLimit, removedAccounts } from '../planner';
 import { MemberDeclaration, ReconcileProperties } from '../properties';
 import { isAwaited } from '../stacks';
-import { checkGuard, checkQuota, GuardError } from './checks';
+import { checkGuard, checkQuota, checkSettingsConflicts, GuardError } from './checks';
 import { resumeStep, Started } from './resume';
+import { step } from './step';
 
 export interface ForwardRequest {
   readonly kind: RunKind;
@@ -87,6 +90,7 @@ function runOptions(request: ForwardRequest, previousCount: number, undoOnFailur
     previousCount,
     maxRemovals: d.maxRemovals,
     undoOnFailure,
+    settings: d.settings,
   };
 }
 
@@ -120,6 +124,7 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   });
   let plan = makePlan();
   checkGuard(run, options, removedAccounts(plan.removals).length, request.kind);
+  checkSettingsConflicts(run, declaration.settings, desiredIds);
   if (plan.peakMembers > read.total && !read.listed && plan.peakMembers >= plan.quota * 0.9) {
     read = await readLive(run, api, [], true);
     plan = makePlan();
@@ -133,8 +138,9 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   // Released only because another declaration's units hold them now, no claim yet: still held here.
   const recorded = recordedElsewhere(run);
   const retained = plan.released.filter((id) => !recorded.has(id));
-  const journal = await writeAhead(run, draft, declaration, { desired: desiredIds, adopted, retained });
-  return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, organizationAccounts };
+  const leavingSettings = await removedAccountsSettings(run, api, plan, read.live);
+  const journal = await writeAhead(run, draft, declaration, { desired: desiredIds, adopted, retained }, leavingSettings);
+  return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, desired: [...desiredIds], organizationAccounts };
 }
 
 /** What `begin` learnt, for the journal. */
@@ -197,13 +203,15 @@ async function knownOrganizationAccounts(api: MemberApi, declaration: Declaratio
   return new Set(desired.map((m) => m.accountId).filter((id) => !staticIds.has(id)));
 }
 
-/** The journal, then the claim: both before the first change. */
+/** The journal (with the settings of the accounts the run removes), then the claim: all before the first change. */
 async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration,
-  holdings: { desired: ReadonlySet<string>; adopted: Iterable<string>; retained: readonly string[] }): Promise<JournalRecord> {
+  holdings: { desired: ReadonlySet<string>; adopted: Iterable<string>; retained: readonly string[] },
+  leavingSettings: ReadonlyMap<string, AccountSettings>): Promise<JournalRecord> {
   const records = recordsOf(run);
   const generation = newGeneration();
   const { record, secret } = journalOf(run, draft, generation);
   const written = await records.writeJournal(record, secret);
+  if (leavingSettings.size > 0) await records.writeSettingsPrior(written, leavingSettings);
   await records.writeClaim(declaration, holdings.desired, holdings.adopted, generation, holdings.retained);
   return written;
 }
@@ -213,66 +221,6 @@ function adoptedAccounts(run: RunContext, desired: ReadonlySet<string>, previous
   unmanaged: ReadonlySet<string>): string[] {
   const before = new Set(decodeAccounts(run.own?.record?.adopted));
   return [...desired].filter((id) => before.has(id) || (!previous.has(id) && read.live.has(id) && unmanaged.has(id)));
-}
-
-/** This invocation's share: execute, then done, continue, or fail. */
-async function step(run: RunContext, started: Started): Promise<SliceResult> {
-  const { journal, api, plan } = started;
-  const sync = journal.kind === 'Sync';
-  const execution = await execute(api, plan, started.read.live, {
-    invite: journal.options.invite,
-    removal: journal.options.removal,
-    failOnUnprocessed: journal.options.failOnUnprocessed,
-    log: run.log,
-    deadline: Math.min(run.deadline, sync ? Number.POSITIVE_INFINITY : run.startedAt + RUN_BUDGET_MS),
-    requestId: run.requestId,
-    organizationAccounts: started.organizationAccounts,
-  });
-  const progress = addProgress(started.progress, execution.summary);
-  if (execution.problems.length > 0 && journal.options.failOnUnprocessed) {
-    return failed(run, started, execution, progress);
-  }
-  if (!execution.complete) {
-    if (sync) {
-      // A sync does not span invocations: the next run (sync or deployment) takes over from its journal.
-      run.log.warn('sync out of time: the next sync continues', { ...progress });
-      await writeState(run, journal, 'failed', progress, `${run.service.definition.name}: the sync ran out of time.`);
-      return done(run.service.definition, run.target, { ...execution.summary, ...progress });
-    }
-    run.log.info('continuing in the next invocation', { ...progress });
-    await writeState(run, journal, 'running', progress);
-    return CONTINUE;
-  }
-  if (execution.problems.length > 0) {
-    run.log.warn('unprocessed accounts ignored (failOnUnprocessed is false)', { problems: execution.problems });
-  }
-  await Promise.all([writeState(run, journal, 'done', progress), writeCensus(run, started.read, progress.created - progress.removed)]);
-  const summary = { ...execution.summary, ...progress };
-  run.log.info('reconciled', { ...summary });
-  return done(run.service.definition, run.target, summary);
-}
-
-/** Failed accounts with failOnUnprocessed: a create is undone here; an update is put back by CloudFormation's rollback. */
-async function failed(run: RunContext, started: Started, execution: Execution, progress: LoadedJournal['state']['progress']): Promise<SliceResult> {
-  const { journal, plan } = started;
-  const name = run.service.definition.name;
-  const failedCount = new Set(execution.problems.map((p) => p.accountId)).size;
-  const removing = removedAccounts(plan.removals).length;
-  const inRemovals = removing > 0 && execution.problems.every((p) => p.operation === 'DisassociateMembers' || p.operation === 'DeleteMembers');
-  const headline = inRemovals
-    ? `${accountCount(failedCount)} of ${removing} to remove could not be removed`
-    : `${accountCount(failedCount)} of ${started.declared} declared could not be brought to the declared state`;
-  run.log.error(inRemovals ? 'removals failed' : 'additions failed', { problems: execution.problems });
-  if (journal.options.undoOnFailure) {
-    return stopped(run, { record: journal, generation: '', state: { requestId: journal.requestId, phase: 'running', progress } },
-      { kind: 'failed', detail: headline, problems: execution.problems, headline });
-  }
-  const epilogue = journal.kind === 'Sync' ? 'Nothing was removed; the next sync or deployment tries again.' : progress.removed > 0
-    ? `CloudFormation's rollback restores the ${accountCount(progress.removed)} this deployment removed (invited accounts must accept again) and removes what it added.`
-    : 'No member was removed; CloudFormation\'s rollback removes what this deployment added.';
-  const reason = failureReason(name, execution.problems, headline, epilogue, run.requestId);
-  await writeState(run, journal, 'failed', progress, reason);
-  throw new ReconcileError(reason);
 }
 
 function logPlan(run: RunContext, plan: Plan, declared: number, previous: number): void {

@@ -25,6 +25,8 @@ export interface Started {
   readonly read: LiveRead;
   /** Declared accounts (for the failure headline). */
   readonly declared: number;
+  /** The declared accounts themselves (their settings are applied once membership is done). */
+  readonly desired: readonly string[];
   /** Accounts known to be organization accounts: CreateMembers enables them, no read-back or invitation. */
   readonly organizationAccounts?: ReadonlySet<string>;
 }
@@ -67,5 +69,7 @@ export async function resumeStep(run: RunContext, mine: LoadedJournal): Promise<
   checkQuota(run, plan, read.total);
   const staticIds = record.staticMembers !== undefined ? new Set(decodeAccounts(record.staticMembers)) : undefined;
   const organizationAccounts = staticIds ? new Set([...desiredAll].filter((id) => !staticIds.has(id))) : undefined;
-  return { journal: record, progress: mine.state.progress, api, plan, read, declared: desiredAll.size, organizationAccounts };
+  return {
+    journal: record, progress: mine.state.progress, api, plan, read, declared: desiredAll.size, desired: [...desiredAll], organizationAccounts,
+  };
 }

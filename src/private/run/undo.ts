@@ -10,6 +10,7 @@ import { memberApi, RunContext } from './context';
 import { decodePrior, writeState } from './journal';
 import { CONTINUE, namedAccounts, SliceResult } from './outcome';
 import { heldElsewhere, NO_SIBLINGS, pendingRestores } from './protection';
+import { restoreSettings } from './undo-settings';
 import { accountCount, execute, Execution, failureReason, readAccounts, ReconcileError } from '../engine';
 import { decodeAccounts } from '../ledger/codec';
 import { journalPrevious } from '../ledger/held';
@@ -155,6 +156,11 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
     emails: new Map(Object.entries(secret.create)),
   });
   logRestore(run, restore);
+  // Settings of the accounts the playback removes first (they get their plans back before they
+  // go); the others' after the membership playback.
+  const deadline = Math.min(run.deadline, undoDeadline(run));
+  const removing = new Set(removedAccounts(restore.plan.removals));
+  const early = await restoreSettings(run, journal, api, live, deadline, (id) => removing.has(id));
   const execution = await execute(api, restore.plan, live, {
     restoring: true,
     invite: false,
@@ -162,9 +168,13 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
     failOnUnprocessed: false,
     inviteAfterCreate: new Set(restore.reinvited),
     log: run.log,
-    deadline: Math.min(run.deadline, undoDeadline(run)),
+    deadline,
     requestId: run.requestId,
   });
+  const late = execution.complete
+    ? await restoreSettings(run, journal, api, new Map(), deadline, (id) => !removing.has(id), true)
+    : { problems: [], complete: false };
+  const settings = { problems: [...early.problems, ...late.problems], complete: early.complete && late.complete };
   const failed = new Set(execution.problems.map((p) => p.accountId));
   const created = [...before].filter(([id, prior]) => prior === undefined && !elsewhere.has(id)).map(([id]) => id);
   // Out of time, any created account may still be a member: the claim keeps them all.
@@ -175,8 +185,13 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
   if (execution.complete) {
     await recordsOf(run).restoreClaim(journal, leftovers);
   }
-  const problems = [...execution.problems, ...restore.missingEmail.map((accountId) => ({ accountId, operation: 'CreateMembers', reason: 'no email recorded to recreate it with' }))];
-  return { execution, restore, leftovers, problems };
+  const problems = [
+    ...settings.problems,
+    ...execution.problems,
+    ...restore.missingEmail.map((accountId) => ({ accountId, operation: 'CreateMembers', reason: 'no email recorded to recreate it with' })),
+  ];
+  const complete = execution.complete && settings.complete;
+  return { execution: { ...execution, complete }, restore, leftovers, problems };
 }
 
 function logRestore(run: RunContext, restore: Restore): void {

@@ -3,7 +3,7 @@
  * SDK adapter and how it finds its target. One implementation per service folder, listed in
  * `registry.ts`; the handler, engine and planner see only this interface.
  */
-import { MemberApi, ReconcileError } from '../engine';
+import { MemberApi, ReconcileError, SettingsReads } from '../engine';
 import { MemberStatusModel } from '../planner';
 import { ReconcileProperties } from '../properties';
 import { ServiceDefinition } from './service-definition';
@@ -19,7 +19,10 @@ export interface Invitation {
 }
 
 /** A target's members, read: all a plan needs of the member API. */
-export type MemberReads = Pick<MemberApi, 'statuses' | 'pageSize' | 'listMembers' | 'getMembers'>;
+export type MemberReads = Pick<MemberApi, 'statuses' | 'pageSize' | 'listMembers' | 'getMembers'> & {
+  /** Reading the members' settings (GuardDuty's protection plans), when the service has any. */
+  readonly settings?: SettingsReads;
+};
 
 /**
  * The read-only part of a member service (each folder's `reader.ts`): what `plan` uses, with
@@ -33,6 +36,11 @@ export interface MemberReader {
   /** False for physical IDs that cannot be a target (e.g. the Provider framework's marker after a failed create). */
   isTarget(physicalId: string): boolean;
   memberReads(clients: ClientFactory, target: string): MemberReads;
+  /**
+   * The per-account settings the properties declare (GuardDuty's protection plans), checked when
+   * `strict`; undefined when none are managed. Services without settings leave it out.
+   */
+  readSettings?(props: ReconcileProperties, strict: boolean): Record<string, string> | undefined;
 }
 
 /** A member service as the handler uses it: its reads, and the operations that change membership. */

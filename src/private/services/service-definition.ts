@@ -35,6 +35,8 @@ export interface ServiceDefinition {
   readonly memberActions: readonly string[];
   /** Actions that find the target when none is named; they support no resource-level permissions. */
   readonly discoveryActions: readonly string[];
+  /** Actions on the members' settings (GuardDuty's protection plans), granted on the target only when a construct declares settings. */
+  readonly settingsActions?: readonly string[];
   /** The longest invitation message the service takes, when it takes one. */
   readonly messageMaxLength?: number;
   /** Members one administrator (or target) may hold. */

@@ -313,3 +313,29 @@ describe('resources that leave the app', () => {
     expect((await plan('--app', dir)).stdout).toMatch(/Orphaned claim: Members\/Workloads\w+ holds 20 accounts/);
   });
 });
+
+test('protection plans: each account\'s plan changes (from → to) and the members still pending; exit 2', async () => {
+  const org = accounts.slice(0, 2);
+  const invited = accounts[2];
+  org.forEach((a) => endpoint.model.organization.add(a.accountId));
+  const build = (plans: boolean) => (stack: Stack) => {
+    new GuardDutyMembers(stack, 'GuardDuty', {
+      detectorId: endpoint.model.detectorId,
+      members: [...org, invited],
+      protectionPlans: plans ? { s3DataEvents: false, rdsLoginEvents: true } : undefined,
+    });
+  };
+  await cfn.stack('Members').deploy(synth(build(false)).template);
+  const { dir } = synth(build(true));
+  const result = await plan('--app', dir, '--json');
+  expect(result.code).toBe(EXIT_CHANGES);
+  const planned = result.json.targets[0].resources[0];
+  expect(planned.planChanges).toEqual(org.map((a) => ({ accountId: a.accountId, plan: 'S3_DATA_EVENTS', from: 'ENABLED', to: 'DISABLED' })));
+  expect(planned.plansPending).toEqual([invited.accountId]);
+  expect(planned.create).toEqual([]);
+  const text = await plan('--app', dir);
+  expect(text.stdout).toContain(`: ${org[0].accountId} S3_DATA_EVENTS ENABLED → DISABLED, ${org[1].accountId} S3_DATA_EVENTS ENABLED → DISABLED`);
+  expect(text.stdout).toMatch(/~ plans {4}Members\/GuardDuty/);
+  expect(text.stdout).toContain(`plans wait for ${invited.accountId}`);
+  expect(endpoint.count('UpdateMemberDetectors')).toBe(0);
+});

@@ -14,11 +14,11 @@ const READ = /^[a-z0-9-]+:(List|Get|Describe)\w+$/;
 test('every SDK operation reachable from the plan command is a List, Get or Describe', () => {
   const actions = [...actionsReachableFrom(CLI)].sort();
   expect(actions.filter((action) => !READ.test(action))).toEqual([]);
-  // What the README's policy for plan grants, exactly.
+  // What the policy for plan in docs/plan.md grants, exactly.
   expect(actions).toEqual([
     'cloudformation:DescribeStackResource', 'cloudformation:DescribeStacks', 'cloudformation:ListStackResources',
     'detective:GetMembers', 'detective:ListGraphs', 'detective:ListMembers',
-    'guardduty:GetMembers', 'guardduty:ListDetectors', 'guardduty:ListMembers',
+    'guardduty:GetMemberDetectors', 'guardduty:GetMembers', 'guardduty:ListDetectors', 'guardduty:ListMembers',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
     'securityhub:DescribeHub', 'securityhub:GetMembers', 'securityhub:ListMembers',
     'ssm:GetParameter', 'ssm:GetParametersByPath',
@@ -31,9 +31,9 @@ test('the derivation does see mutating operations: the handler\'s path has them'
   expect([...handler].filter((action) => !READ.test(action)).length).toBeGreaterThan(5);
 });
 
-test('the README lists exactly these actions in the policy for plan', () => {
-  const readme = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Preview changes'));
+test('docs/plan.md lists exactly these actions in the policy for plan', () => {
+  const page = fs.readFileSync(path.join(__dirname, '..', '..', '..', 'docs', 'plan.md'), 'utf8');
+  const section = page.slice(page.indexOf('## Permissions'));
   const policy = /```json\n([\s\S]*?)```/.exec(section)![1];
   const statements = (JSON.parse(policy) as { Statement: { Action: string[] }[] }).Statement;
   expect(statements.flatMap((s) => s.Action).sort()).toEqual([...actionsReachableFrom(CLI)].sort());

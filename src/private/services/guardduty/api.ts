@@ -7,20 +7,49 @@ import {
   GetDetectorCommand,
   GuardDutyClient,
   InviteMembersCommand,
+  MemberFeaturesConfiguration,
   UnprocessedAccount as GuardDutyUnprocessed,
+  UpdateMemberDetectorsCommand,
 } from '@aws-sdk/client-guardduty';
-import { CreateResult, MemberApi, UnprocessedAccount } from '../../engine';
+import { AccountSettings, CreateResult, MemberApi, SettingsApi, UnprocessedAccount } from '../../engine';
 import { MemberDeclaration } from '../../properties';
 import { ClientFactory, errorName, Invitation, MemberService } from '../member-service';
-import { GuardDutyMemberReads, guardDutyReader } from './reader';
+import { GuardDutyMemberReads, GuardDutyPlanReads, guardDutyReader } from './reader';
+
+/** GuardDuty's protection plans of its members: the reads, and UpdateMemberDetectors. */
+class GuardDutyPlans extends GuardDutyPlanReads implements SettingsApi {
+  /**
+   * One request for the change: each feature it touches with its declared status (a change of
+   * only an agent configuration still names Runtime Monitoring's status) and the configurations
+   * that change.
+   */
+  async write(accountIds: string[], change: AccountSettings, declared: AccountSettings): Promise<UnprocessedAccount[]> {
+    const features = new Map<string, MemberFeaturesConfiguration>();
+    for (const key of Object.keys(change)) {
+      const [name, config] = key.split('/');
+      const feature = features.get(name)
+        ?? { Name: name as MemberFeaturesConfiguration['Name'], Status: (declared[name] ?? change[name]) as MemberFeaturesConfiguration['Status'] };
+      if (config) {
+        feature.AdditionalConfiguration = [...(feature.AdditionalConfiguration ?? []), { Name: config as never, Status: change[key] as never }];
+      }
+      features.set(name, feature);
+    }
+    const command = new UpdateMemberDetectorsCommand({ DetectorId: this.detectorId, AccountIds: accountIds, Features: [...features.values()] });
+    const out = await this.client.send(command);
+    return unprocessed(out.UnprocessedAccounts);
+  }
+}
 
 function unprocessed(list: GuardDutyUnprocessed[] | undefined): UnprocessedAccount[] {
   return (list ?? []).map((u) => ({ accountId: u.AccountId ?? '', reason: u.Result ?? '' }));
 }
 
 export class GuardDutyMemberApi extends GuardDutyMemberReads implements MemberApi {
+  readonly settings: SettingsApi;
+
   constructor(client: GuardDutyClient, detectorId: string, private readonly invitation: Invitation = {}) {
     super(client, detectorId);
+    this.settings = new GuardDutyPlans(client, detectorId);
   }
 
   /** GuardDuty's answer names unprocessed accounts only; the engine reads the others' state back. */

@@ -30,6 +30,7 @@ export const GUARDDUTY: ServiceDefinition = {
     'guardduty:ListMembers',
   ],
   discoveryActions: ['guardduty:ListDetectors'],
+  settingsActions: ['guardduty:GetMemberDetectors', 'guardduty:UpdateMemberDetectors'],
   // GuardDuty documents no limit for InviteMembers' message; 1,000 characters, as Detective
   // documents for the same invitation email, keeps a runaway value (a whole file read into the
   // prop) out of every member's inbox.
