@@ -23,7 +23,7 @@ export async function removedAccountsSettings(run: RunContext, api: MemberApi, p
   live: ReadonlyMap<string, LiveMember>): Promise<Map<string, AccountSettings>> {
   const prior = new Map<string, AccountSettings>();
   const settings = api.settings;
-  if (!settings || !run.settingsAllowed.has(run.service.definition.name)) return prior;
+  if (!settings || settings.restorable === false || !run.settingsAllowed.has(run.service.definition.name)) return prior;
   const leaving = [...new Set([...removedAccounts(plan.removals), ...plan.additions.delete])]
     .filter((id) => live.has(id) && settings.settable(live.get(id)!));
   const unread: { accountId: string; reason: string }[] = [];
@@ -47,7 +47,8 @@ export async function restoreSettings(run: RunContext, journal: JournalRecord, a
   deadline: number, which: (accountId: string) => boolean, recreated = false): Promise<{ problems: AccountProblem[]; complete: boolean }> {
   const journaled = run.own?.journal?.record.requestId === journal.requestId ? recordsOf(run).settingsPrior : new Map();
   const prior = new Map([...journaled].filter(([id]) => which(id)));
-  if (prior.size === 0 || !api.settings) return { problems: [], complete: true };
+  // Settings only ever turned on (Inspector's scan types) stay: turning one off is not what a rollback should do to a scanner.
+  if (prior.size === 0 || !api.settings || api.settings.restorable === false) return { problems: [], complete: true };
   const live = new Map(known);
   const unknown = [...prior.keys()].filter((id) => !live.has(id));
   if (unknown.length > 0) (await readAccounts(api, unknown)).forEach((member, id) => live.set(id, member));
