@@ -50,7 +50,8 @@ export class BatchRun {
 
   /** Whether CreateMembers is followed by InviteMembers for the accounts it leaves invitable. */
   get invitesAfterCreate(): boolean {
-    return (this.options.invite || this.options.inviteAfterCreate !== undefined) && !this.statuses.createInvites && this.statuses.invitable.length > 0;
+    const { createInvites, invitable } = this.statuses;
+    return (this.options.invite || this.options.inviteAfterCreate !== undefined) && !createInvites && invitable.length > 0;
   }
 
   /** Whether an account ended where the operation was meant to put it. */

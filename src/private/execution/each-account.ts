@@ -104,7 +104,8 @@ export async function createEach(run: BatchRun, members: readonly MemberDeclarat
   run.checkCreated(created, known);
   created.forEach((id) => known.has(id) && run.learned.set(id, known.get(id)!));
   const invitable = [...run.statuses.invitable, ...run.statuses.recreatable];
-  const toInvite = created.filter((id) => known.has(id) && invitable.includes(known.get(id)!.status) && (run.options.inviteAfterCreate?.has(id) ?? true));
+  const toInvite = created.filter((id) => known.has(id) && invitable.includes(known.get(id)!.status)
+    && (run.options.inviteAfterCreate?.has(id) ?? true));
   const invited: string[] = [];
   await forEachBounded(chunk(toInvite), run.concurrency, async (batch) => {
     const count = await run.inviteBatch(batch, true);

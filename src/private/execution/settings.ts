@@ -122,7 +122,8 @@ class SettingsRun {
       const key = JSON.stringify(Object.entries(change).sort());
       groups.set(key, [...(groups.get(key) ?? []), id]);
     }
-    const batches = [...groups].flatMap(([key, ids]) => chunk(ids, this.api.accountsPerCall).map((batch) => ({ change: Object.fromEntries(JSON.parse(key)), batch })));
+    const batches = [...groups].flatMap(([key, ids]) => chunk(ids, this.api.accountsPerCall)
+      .map((batch) => ({ change: Object.fromEntries(JSON.parse(key)), batch })));
     const written: string[] = [];
     const notYet: string[] = [];
     await forEachBounded(batches, DEFAULT_CONCURRENCY, async ({ change, batch }) => {
