@@ -73,3 +73,17 @@ test('a rollback-stack long after a --no-rollback failure leaves the protection 
     new RollbackStack('S1'),
   ], { pace: 'one call', faults: 'none', dice: 418100 });
 });
+
+test('a rollback removes an account a failed update created although a sibling\'s failed run of the same operation desired it too', async () => {
+  await runSequence([
+    new SettleAll(),
+    new Deploy('S1', { B: { members: ['200000000005'], plans: true }, C: { members: [], unit: 'One', plans: true } }, { kind: 'after' }),
+    new Deploy('S2', { C: { members: [], unit: 'Two' } }, { kind: 'none' }),
+    new Move('200000000001', 'Two'),
+    new Deploy('S2', {
+      A: { members: ['200000000002'], unit: 'Two', plans: true },
+      B: { members: ['200000000004', '300000000004'], plans: true },
+      C: { members: ['300000000003', '200000000001'], unit: 'One' },
+    }, { kind: 'after' }),
+  ], { pace: 'whole', faults: 'none', dice: 999985 });
+});
