@@ -87,3 +87,11 @@ test('a rollback removes an account a failed update created although a sibling\'
     }, { kind: 'after' }),
   ], { pace: 'whole', faults: 'none', dice: 999985 });
 });
+
+test('two resources of one failed update that both declare a new account: the rollback removes it (what a sibling\'s failed run desired holds nothing)', async () => {
+  await runSequence([
+    new Deploy('S1', { C: { members: [] } }, { kind: 'none' }),
+    new Deploy('S1', { C: { members: ['300000000001'] }, A: { members: ['300000000001'] } }, { kind: 'after' }),
+    new Deploy('S1', { C: { members: ['200000000001'] }, A: { members: ['200000000001'] } }, { kind: 'cancel', afterCalls: 1 }),
+  ], { pace: 'one call', faults: 'none', dice: 7 });
+});
