@@ -6,7 +6,7 @@
  * issue 5, writes bench-results/results.json, and exits 1 when a target is missed.
  *
  * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only); --only GuardDuty:5000,Detective:50 (those scenarios;
- * Organizations:1000, Organizations:10000, Organizations:GuardDuty:5000 and Organizations:GuardDuty:50000 name the
+ * Organizations:1000, Organizations:10000 and Organizations:GuardDuty:1000|5000|50000 name the
  * organization scenarios, Plans:GuardDuty:5000 the protection plans).
  */
 import { execFile } from 'child_process';
@@ -63,7 +63,7 @@ const SCENARIOS = ONLY ? ALL_SCENARIOS.filter((s) => ONLY.includes(`${s.service}
 /** Organization sizes whose resolution is measured; the largest is also created as a GuardDuty declaration. */
 const ORGANIZATION_SIZES = (QUICK ? [1000] : [1000, 10_000]).filter((n) => !ONLY || ONLY.includes(`Organizations:${n}`));
 /** GuardDuty declarations from OUs created whole: 5,000 and the service's limit of 50,000. */
-const ORGANIZATION_CREATE = QUICK ? [] : [5_000, 50_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
+const ORGANIZATION_CREATE = QUICK ? [] : [1_000, 5_000, 50_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
 /** Protection plans (issue 20): applied to N organization members at the member service's rate. */
 const PLANS_SIZES = QUICK ? [] : [5_000].filter((n) => !ONLY || ONLY.includes(`Plans:GuardDuty:${n}`));
 /** The Provider framework's total timeout: a deployment's every invocation together. */

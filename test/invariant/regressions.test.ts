@@ -2,7 +2,7 @@
  * Sequences the randomized tests once found breaking the ownership invariant, replayed step by
  * step (deterministic): each stays fixed.
  */
-import { AddUnmanaged, Deploy, DeleteStack, Move, SettleAll, Sync } from './commands';
+import { AddUnmanaged, Deploy, DeleteStack, Move, RollbackStack, SettleAll, Sync } from './commands';
 import { runSequence } from './run';
 
 jest.setTimeout(120_000);
@@ -58,4 +58,40 @@ test('a rollback brings back an organization account the failed update removed w
     new Deploy('S2', { B: { members: ['200000000002', '300000000002'], unit: 'One', plans: true }, C: { members: [] } }, { kind: 'cancel', afterCalls: 3 }),
     new Deploy('S2', { B: { members: [] }, C: { members: ['200000000004'], unit: 'One' }, A: { members: ['200000000005'], plans: true } }, { kind: 'after' }),
   ], { pace: 'one call', faults: 'none', dice: 457687 });
+});
+
+test('a rollback-stack long after a --no-rollback failure leaves the protection plans another stack declared since to it', async () => {
+  await runSequence([
+    new Deploy('S1', { A: { members: ['300000000004'] } }, { kind: 'none' }),
+    new Deploy('S2', { C: { members: ['200000000005', '200000000002', '300000000002'], unit: 'One', plans: true }, A: { members: [], plans: true } }, { kind: 'cancel', afterCalls: 1 }),
+    new Deploy('S1', { A: { members: ['200000000003', '200000000005', '200000000006'], unit: 'Two' }, B: { members: ['300000000002', '300000000003'], unit: 'One', plans: true }, C: { members: [] } }, { kind: 'none' }),
+    new Deploy('S2', { C: { members: ['200000000003', '300000000004'], unit: 'One' }, A: { members: [], unit: 'Two' }, B: { members: ['200000000004'], plans: true } }, { kind: 'after' }),
+    new Deploy('S1', { C: { members: ['200000000002', '300000000001', '200000000001'], unit: 'One', plans: true }, A: { members: [], unit: 'Two', plans: true } }, { kind: 'no-rollback' }),
+    new Deploy('S2', { A: { members: ['200000000006', '300000000002'] }, B: { members: ['200000000003', '300000000004'], unit: 'One', plans: true }, C: { members: ['300000000003'] } }, { kind: 'none' }),
+    new Deploy('S2', { A: { members: ['200000000005', '300000000002', '200000000006'], plans: true } }, { kind: 'none' }),
+    new Deploy('S2', { A: { members: ['200000000003'], unit: 'One', plans: true }, C: { members: [] } }, { kind: 'none' }),
+    new RollbackStack('S1'),
+  ], { pace: 'one call', faults: 'none', dice: 418100 });
+});
+
+test('a rollback removes an account a failed update created although a sibling\'s failed run of the same operation desired it too', async () => {
+  await runSequence([
+    new SettleAll(),
+    new Deploy('S1', { B: { members: ['200000000005'], plans: true }, C: { members: [], unit: 'One', plans: true } }, { kind: 'after' }),
+    new Deploy('S2', { C: { members: [], unit: 'Two' } }, { kind: 'none' }),
+    new Move('200000000001', 'Two'),
+    new Deploy('S2', {
+      A: { members: ['200000000002'], unit: 'Two', plans: true },
+      B: { members: ['200000000004', '300000000004'], plans: true },
+      C: { members: ['300000000003', '200000000001'], unit: 'One' },
+    }, { kind: 'after' }),
+  ], { pace: 'whole', faults: 'none', dice: 999985 });
+});
+
+test('two resources of one failed update that both declare a new account: the rollback removes it (what a sibling\'s failed run desired holds nothing)', async () => {
+  await runSequence([
+    new Deploy('S1', { C: { members: [] } }, { kind: 'none' }),
+    new Deploy('S1', { C: { members: ['300000000001'] }, A: { members: ['300000000001'] } }, { kind: 'after' }),
+    new Deploy('S1', { C: { members: ['200000000001'] }, A: { members: ['200000000001'] } }, { kind: 'cancel', afterCalls: 1 }),
+  ], { pace: 'one call', faults: 'none', dice: 7 });
 });

@@ -6,9 +6,11 @@
  */
 import { recordsOf } from './claim';
 import { RunContext } from './context';
+import { liveOthers } from './protection';
 import { chunk, MemberApi, readAccounts } from '../engine';
 import { AccountSettings } from '../execution/api';
 import { applySettings, readAttributed, SETTINGS_PATIENCE_MS } from '../execution/settings';
+import { claimAccounts } from '../ledger/ledger';
 import { JournalRecord } from '../ledger/records';
 import { AccountProblem, LiveMember, Plan, removedAccounts } from '../planner';
 
@@ -39,6 +41,31 @@ export async function removedAccountsSettings(run: RunContext, api: MemberApi, p
 }
 
 /**
+ * `prior` less the settings another stack's live declaration manages now (it declared them
+ * after the failed run, on an account it holds): those are its to keep, not this rollback's to
+ * put back. The stack's own resources are rolled back with it.
+ */
+function withoutOthersSettings(run: RunContext, prior: ReadonlyMap<string, AccountSettings>): Map<string, AccountSettings> {
+  const owned = new Map<string, Set<string>>();
+  for (const other of liveOthers(run)) {
+    const settings = other.record?.declaration.settings;
+    if (other.key.stackId === run.key.stackId || !settings) continue;
+    for (const id of claimAccounts(other)) {
+      owned.set(id, new Set([...owned.get(id) ?? [], ...Object.keys(settings)]));
+    }
+  }
+  const kept = new Map<string, AccountSettings>();
+  const leftToOthers: string[] = [];
+  for (const [id, values] of prior) {
+    const left = Object.entries(values).filter(([key]) => !owned.get(id)?.has(key));
+    if (left.length < Object.keys(values).length) leftToOthers.push(id);
+    if (left.length > 0) kept.set(id, Object.fromEntries(left));
+  }
+  if (leftToOthers.length > 0) run.log.info('settings another stack declares now are left to it', { accounts: leftToOthers });
+  return kept;
+}
+
+/**
  * Puts back the settings of the journal's accounts that `which` selects: before the membership
  * playback, those it removes; after it, the others (CreateMembers, which brings a disassociated
  * organization account back, applies the organization's auto-enable settings to it).
@@ -46,7 +73,7 @@ export async function removedAccountsSettings(run: RunContext, api: MemberApi, p
 export async function restoreSettings(run: RunContext, journal: JournalRecord, api: MemberApi, known: ReadonlyMap<string, LiveMember>,
   deadline: number, which: (accountId: string) => boolean, recreated = false): Promise<{ problems: AccountProblem[]; complete: boolean }> {
   const journaled = run.own?.journal?.record.requestId === journal.requestId ? recordsOf(run).settingsPrior : new Map();
-  const prior = new Map([...journaled].filter(([id]) => which(id)));
+  const prior = withoutOthersSettings(run, new Map([...journaled].filter(([id]) => which(id))));
   // Settings only ever turned on (Inspector's scan types) stay: turning one off is not what a rollback should do to a scanner.
   if (prior.size === 0 || !api.settings || api.settings.restorable === false) return { problems: [], complete: true };
   const live = new Map(known);

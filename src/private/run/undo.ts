@@ -140,11 +140,13 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
   const api = memberApi(run, { message: secret.message, disableEmailNotification: journal.options.disableEmailNotification });
   const own = run.own;
   const previous = own ? journalPrevious(own, journal) : [];
-  // Claims, and what the stack's other journals of the same operation put back, say what others
-  // hold: the siblings a claim recorded may have changed since.
+  // What other claims record, and what the stack's other journals of the same operation put
+  // back, say what others hold: the siblings a claim recorded may have changed since, and an
+  // account another claim's OU took in since it ran is not that claim's until it runs (kept
+  // for it, it would stay with no claim recording it, and the rollback would not be exact).
   const [live, elsewhere] = await Promise.all([
     readAccounts(api, [...before.keys()]),
-    heldElsewhere(run, new Set(before.keys()), NO_SIBLINGS, pendingRestores(run, journal.operation)),
+    heldElsewhere(run, new Set(before.keys()), NO_SIBLINGS, pendingRestores(run, journal.operation), true),
   ]);
   const restore = planRestore({
     statuses: api.statuses,
