@@ -21,6 +21,8 @@ export interface MemberStatusModel {
   readonly service: string;
   /** Members one administrator (or target) may hold. */
   readonly quota: number;
+  /** The service's quotas in words, where one number does not say it all (Macie: 1,000 of them by invitation). */
+  readonly quotaNote?: string;
   /**
    * Members that accepted (working or suspended in the member account): kept whatever their
    * recorded email, since recreating them would make them accept again.

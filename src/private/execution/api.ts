@@ -189,6 +189,19 @@ export class Slots {
   }
 }
 
+/** Whether an error is the service refusing a change over its quota (HTTP 402, or its ServiceQuotaExceededException). */
+export function isQuotaError(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'ServiceQuotaExceededException' || e?.$metadata?.httpStatusCode === 402;
+}
+
+/** The reason a call's error gives its accounts: the service's error, and for a quota refusal the quota it hit. */
+export function callErrorReason(statuses: MemberStatusModel, err: unknown): string {
+  const reason = describeError(err);
+  if (!isQuotaError(err)) return reason;
+  return `${reason} (over the service quota: ${statuses.quotaNote ?? `${statuses.service} allows ${statuses.quota.toLocaleString('en-US')} members`})`;
+}
+
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     return redactEmails(`${err.name}: ${err.message}`);

@@ -5,6 +5,7 @@
  */
 import {
   accountsPerCall,
+  callErrorReason,
   chunk,
   CREATE_PIPELINES_PER_SLOT,
   DEFAULT_CONCURRENCY,
@@ -144,7 +145,7 @@ export class BatchRun {
         this.deferred = true;
         return new Set(accountIds);
       }
-      const reason = describeError(err);
+      const reason = callErrorReason(this.statuses, err);
       this.options.log.warn(`${operationName(this.statuses, operation)} call failed`, { accounts: accountIds, error: reason });
       unprocessed = accountIds.map((accountId) => ({ accountId, reason }));
     } finally {
@@ -278,14 +279,17 @@ export class BatchRun {
 
   /**
    * What CreateMembers (or the read after it) reports on processed accounts: a failed email
-   * verification is a failure with its reason; an accepted-but-disabled member is logged and
-   * counted, not a failure.
+   * verification, or one of the service's failed states (a region disabled in the member), is a
+   * failure with its reason; an accepted-but-disabled member is logged and counted, not a failure.
    */
   checkCreated(created: readonly string[], known: ReadonlyMap<string, LiveMember>): void {
     for (const id of created) {
       const member = known.get(id);
       if (!member) continue;
-      if (this.statuses.verificationFailed.includes(member.status)) {
+      const failedState = this.statuses.failedStates?.[member.status];
+      if (failedState !== undefined) {
+        this.fail('CreateMembers', [{ accountId: id, reason: `the member is ${member.status}: ${failedState}` }]);
+      } else if (this.statuses.verificationFailed.includes(member.status)) {
         this.fail('CreateMembers', [{
           accountId: id,
           reason: `email verification failed (${member.status}): the declared email is not the account's root email`,

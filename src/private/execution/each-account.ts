@@ -88,8 +88,8 @@ async function readBack(run: BatchRun, created: readonly string[], known: Map<st
 
 /**
  * Creates each account with its own call, then (synchronous services) reads the created ones
- * back together and invites those left invitable in batches of 50, or (asynchronous services)
- * awaits each association's end.
+ * back together, fails those in a failed state and invites those left invitable in batches of
+ * 50, or (asynchronous services) awaits each association's end.
  */
 export async function createEach(run: BatchRun, members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
   const known = new Map<string, LiveMember>();
@@ -99,10 +99,12 @@ export async function createEach(run: BatchRun, members: readonly MemberDeclarat
     await awaitCreated(run, created);
     return;
   }
-  if (!run.invitesAfterCreate) return;
+  // Read back to invite, or to tell the service's failed states (Macie: a region disabled in the member).
+  if (!run.invitesAfterCreate && Object.keys(run.statuses.failedStates ?? {}).length === 0) return;
   await readBack(run, created, known);
   run.checkCreated(created, known);
   created.forEach((id) => known.has(id) && run.learned.set(id, known.get(id)!));
+  if (!run.invitesAfterCreate) return;
   const invitable = [...run.statuses.invitable, ...run.statuses.recreatable];
   const toInvite = created.filter((id) => known.has(id) && invitable.includes(known.get(id)!.status)
     && (run.options.inviteAfterCreate?.has(id) ?? true));
