@@ -5,6 +5,7 @@ import { MemberStatusModel } from '../../planner';
 export const INSPECTOR_STATUSES: MemberStatusModel = {
   service: INSPECTOR.name,
   quota: INSPECTOR.quota,
+  quotaNote: 'Inspector allows a delegated administrator 10,000 associated members',
   accepted: ['ENABLED', 'DISABLED'],
   disabled: ['DISABLED'],
   settled: ['ENABLED', 'DISABLED'],

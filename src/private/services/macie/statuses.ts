@@ -5,6 +5,7 @@ import { MemberStatusModel } from '../../planner';
 export const MACIE_STATUSES: MemberStatusModel = {
   service: MACIE.name,
   quota: MACIE.quota,
+  quotaNote: 'Macie allows an administrator 10,000 members through AWS Organizations, 1,000 of them by invitation',
   accepted: ['Enabled', 'Paused'],
   // Macie is suspended in the member account: it accepted, but does not contribute.
   disabled: ['Paused'],
