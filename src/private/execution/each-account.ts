@@ -5,7 +5,7 @@
  * batches of 50, and asynchronous changes awaited until each account reaches a final state.
  * Service-neutral and SDK-free.
  */
-import { chunk, MemberOperation } from './api';
+import { chunk, describeError, MemberOperation } from './api';
 import { awaitFinal, readCheaply } from './awaiting';
 import type { BatchRun } from './batches';
 import { forEachBounded } from '../bounded';
@@ -81,7 +81,7 @@ async function readBack(run: BatchRun, created: readonly string[], known: Map<st
   try {
     (await readCheaply(run.api, unread, countAfter(run, created.length))).forEach((member, id) => known.set(id, member));
   } catch (err) {
-    const reason = (err as Error).message;
+    const reason = describeError(err);
     run.fail('GetMembers', unread.map((accountId) => ({ accountId, reason })));
   }
 }
@@ -130,7 +130,7 @@ async function checkVerification(run: BatchRun, invited: readonly string[]): Pro
   try {
     read = await readCheaply(run.api, invited, countAfter(run, 0));
   } catch (err) {
-    run.options.log.warn('reading the invited accounts back failed: a failed email verification shows at the next deployment', { error: (err as Error).message });
+    run.options.log.warn('reading the invited accounts back failed: a failed email verification shows at the next deployment', { error: describeError(err) });
     return;
   }
   for (const [id, member] of read) {

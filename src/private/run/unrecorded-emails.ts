@@ -3,11 +3,14 @@
  * through AWS Organizations), for the journal. An undo or a rollback that brings such a member
  * back creates it again, and the service's create call needs an email: the journal keeps the one
  * the declarations gave it. Taken from the declaration now, the previous properties, the claim's
- * static members and, for accounts its organizational units declared, Organizations again.
+ * static members and, for accounts its organizational units declared, Organizations again (the
+ * units, then, for an account that has left them since, the whole organization).
  */
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { RunContext, resolveUnits } from './context';
 import { readDeclaredMembers } from '../declaration';
 import { describeError } from '../engine';
+import { organizationEmails } from '../organizations';
 import { MemberDeclaration, ReconcileProperties } from '../properties';
 import { PriorState } from '../restore-plan';
 
@@ -32,10 +35,10 @@ export async function unrecordedEmails(run: RunContext, prior: ReadonlyMap<strin
   const units = claim?.declaration.organizationalUnits ?? oldProps?.OrganizationalUnits ?? [];
   if (missing.size > 0 && units.length > 0) {
     try {
-      const resolved = await resolveUnits(run, units);
-      take([...resolved.accounts].map(([accountId, email]) => ({ accountId, email })));
+      take([...(await resolveUnits(run, units)).accounts].map(([accountId, email]) => ({ accountId, email })));
+      if (missing.size > 0) take([...await organizationEmails(run.clients(OrganizationsClient))].map(([accountId, email]) => ({ accountId, email })));
     } catch (err) {
-      run.log.warn('the previous organizational units could not be read for the emails of members recorded without one', { error: describeError(err) });
+      run.log.warn('Organizations could not be read for the emails of members recorded without one', { error: describeError(err) });
     }
   }
   if (missing.size > 0) {
