@@ -206,7 +206,8 @@ export async function previewTarget(reader: MemberReader, target: string, planne
     resources.push(await planRemoved(reads, removed));
   }
   const settingsNoun = memberReads.settings?.noun;
-  return { service: definition.name, target, resources, coverage: await coverage(reads, declaredHere, deployed), ...(settingsNoun ? { settingsNoun } : {}) };
+  const covered = await coverage(reads, declaredHere, deployed);
+  return { service: definition.name, target, resources, coverage: covered, ...(settingsNoun ? { settingsNoun } : {}) };
 }
 
 async function coverage(reads: TargetReads, declaredHere: ReadonlySet<string>, deployed: DeployedResources): Promise<Coverage> {
