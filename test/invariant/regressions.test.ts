@@ -111,3 +111,20 @@ test('an account a failed update released to another stack, whose deletion then 
     new RollbackStack('S1'),
   ], { pace: 'whole', faults: 'none', dice: 4 });
 });
+
+test('the invariant checker reads the ledger past the endpoint\'s faults (a 5xx on its own read once failed a sequence the handler had kept)', async () => {
+  await runSequence([
+    new Deploy('S1', { A: { members: ['200000000001'], unit: 'Two', plans: true }, C: { members: [] } }, { kind: 'after' }),
+    new DeleteStack('S1'),
+    new SettleAll(),
+    new Deploy('S2', { A: { members: ['200000000003', '300000000002', '200000000002'], unit: 'Two' }, C: { members: [], unit: 'One' }, B: { members: ['300000000003', '200000000006'] } }, { kind: 'none' }),
+    new Deploy('S1', {
+      A: { members: [], unit: 'Two', plans: true },
+      C: { members: ['200000000001', '200000000005', '200000000002'] },
+      B: { members: ['200000000004'], unit: 'One', plans: true },
+    }, { kind: 'none' }),
+    new Deploy('S2', { C: { members: ['300000000001', '300000000003', '200000000005'], unit: 'One' }, A: { members: ['200000000002'], unit: 'Two' } }, { kind: 'none' }),
+    new Deploy('S1', { A: { members: ['300000000001', '300000000003', '200000000002'], unit: 'Two' } }, { kind: 'none' }),
+    new Move('200000000004', 'Three'),
+  ], { pace: 'one call', faults: 'faults', dice: 7 });
+});
