@@ -148,6 +148,27 @@ describe('data loss', () => {
     expect([...inOu, ...added].every((id) => gd().has(id))).toBe(true);
   });
 
+  test('4. every invocation checks the removal guard on what it is about to remove: members put back by hand mid-run are not removed beyond maxRemovals', async () => {
+    await start({ remainingMs: ONE_CALL_PER_INVOCATION });
+    const all = ids(30, 225000000000);
+    const stack = world.cfn.stack('Members');
+    await stack.deploy(template({ M: { members: all } }));
+    const leaving = all.slice(20);
+    // Seven of the ten accounts the update drops are gone already: the first invocation sees three to remove.
+    const goneByHand = leaving.slice(3);
+    const kept = new Map(goneByHand.map((id) => [id, gd().get(id)!]));
+    goneByHand.forEach((id) => gd().delete(id));
+    const before = guardDutySnapshot(world.endpoint);
+    const update = stack.deploy(template({ M: { members: all.slice(0, 20), maxRemovals: 5 } }), {
+      // ...and come back by hand after it: its continuation would remove ten.
+      afterIsComplete: (_id, calls) => calls === 1 && kept.forEach((member, id) => gd().set(id, { ...member })),
+    });
+    await expect(update).rejects.toThrow(DeploymentFailed);
+    expect(world.cfn.framework.reasons.join()).toMatch(/GuardDuty: this deployment would remove 10 accounts from the detector, more than the 5 that maxRemovals allows/);
+    // The rollback then puts back how the detector stood before the update (without the seven).
+    expect(guardDutySnapshot(world.endpoint)).toEqual(before);
+  });
+
   test('5. no sync runs while a --no-rollback deployment has left the stack failed; rollback-stack then puts back what it removed', async () => {
     await start();
     const [x, y] = ids(2, 240000000000);

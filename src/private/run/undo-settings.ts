@@ -15,7 +15,8 @@ import { JournalRecord } from '../ledger/records';
 import { AccountProblem, LiveMember, Plan, removedAccounts } from '../planner';
 
 /**
- * How the settings of the associated accounts a run removes (or deletes to create again) stand,
+ * How the settings of the associated accounts a run removes (or deletes to create again, or
+ * releases to another declaration while its own declared settings) stand,
  * for its journal: CreateMembers brings an account back with the organization's defaults, so a
  * rollback needs them to put the account back as it was. Only where the handler's role may read
  * and write them (a construct of its stack declares settings); an account whose settings cannot
@@ -26,7 +27,10 @@ export async function removedAccountsSettings(run: RunContext, api: MemberApi, p
   const prior = new Map<string, AccountSettings>();
   const settings = api.settings;
   if (!settings || settings.restorable === false || !run.settingsAllowed.has(run.service.definition.name)) return prior;
-  const leaving = [...new Set([...removedAccounts(plan.removals), ...plan.additions.delete])]
+  // Accounts released to another declaration leave this one's settings too: removed later by
+  // the other's deletion, a rollback here brings them back and needs their settings as they were.
+  const released = run.own?.record?.declaration.settings ? plan.released : [];
+  const leaving = [...new Set([...removedAccounts(plan.removals), ...plan.additions.delete, ...released])]
     .filter((id) => live.has(id) && settings.settable(live.get(id)!));
   const unread: { accountId: string; reason: string }[] = [];
   for (const batch of chunk(leaving)) {

@@ -11,14 +11,14 @@ import { decodePrior, writeState } from './journal';
 import { CONTINUE, namedAccounts, SliceResult } from './outcome';
 import { heldElsewhere, NO_SIBLINGS, pendingRestores } from './protection';
 import { restoreSettings } from './undo-settings';
-import { accountCount, execute, Execution, failureReason, readAccounts, ReconcileError } from '../engine';
+import { accountCount, execute, Execution, failureReason, MemberApi, readAccounts, ReconcileError } from '../engine';
 import { decodeAccounts } from '../ledger/codec';
 import { journalPrevious } from '../ledger/held';
 import { LoadedJournal } from '../ledger/ledger';
-import { JournalRecord } from '../ledger/records';
-import { AccountProblem, removedAccounts } from '../planner';
+import { JournalRecord, JournalSecret } from '../ledger/records';
+import { AccountProblem, LiveMember, removedAccounts } from '../planner';
 import { REASON_BUDGET_BYTES } from '../report';
-import { planRestore, Restore } from '../restore-plan';
+import { planRestore, PriorState, Restore } from '../restore-plan';
 
 /** Why a deployment's run stops before it is done. */
 export type StopReason =
@@ -138,26 +138,7 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
   const secret = await run.ledger.loadJournalSecret(journal);
   const before = decodePrior(journal, secret);
   const api = memberApi(run, { message: secret.message, disableEmailNotification: journal.options.disableEmailNotification });
-  const own = run.own;
-  const previous = own ? journalPrevious(own, journal) : [];
-  // What other claims record, and what the stack's other journals of the same operation put
-  // back, say what others hold: the siblings a claim recorded may have changed since, and an
-  // account another claim's OU took in since it ran is not that claim's until it runs (kept
-  // for it, it would stay with no claim recording it, and the rollback would not be exact).
-  const [live, elsewhere] = await Promise.all([
-    readAccounts(api, [...before.keys()]),
-    heldElsewhere(run, new Set(before.keys()), NO_SIBLINGS, pendingRestores(run, journal.operation), true),
-  ]);
-  const restore = planRestore({
-    statuses: api.statuses,
-    before,
-    live: [...live.values()],
-    held: new Set([...previous, ...elsewhere]),
-    heldElsewhere: elsewhere,
-    unmanaged: new Set(decodeAccounts(journal.unmanaged)),
-    emails: new Map(Object.entries(secret.create)),
-  });
-  logRestore(run, restore);
+  const { live, elsewhere, restore } = await planPlayback(run, journal, api, before, secret);
   // Settings of the accounts the playback removes first (they get their plans back before they
   // go); the others' after the membership playback.
   const deadline = Math.min(run.deadline, undoDeadline(run));
@@ -194,6 +175,31 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
   ];
   const complete = execution.complete && settings.complete;
   return { execution: { ...execution, complete }, restore, leftovers, problems };
+}
+
+/** The restore of `journal`'s run, from live state and what other declarations hold. */
+async function planPlayback(run: RunContext, journal: JournalRecord, api: MemberApi, before: Map<string, PriorState>, secret: JournalSecret)
+  : Promise<{ live: Map<string, LiveMember>; elsewhere: Set<string>; restore: Restore }> {
+  const previous = run.own ? journalPrevious(run.own, journal) : [];
+  // What other claims record, and what the stack's other journals of the same operation put
+  // back, say what others hold: the siblings a claim recorded may have changed since, and an
+  // account another claim's OU took in since it ran is not that claim's until it runs (kept
+  // for it, it would stay with no claim recording it, and the rollback would not be exact).
+  const [live, elsewhere] = await Promise.all([
+    readAccounts(api, [...before.keys()]),
+    heldElsewhere(run, new Set(before.keys()), NO_SIBLINGS, pendingRestores(run, journal.operation), true),
+  ]);
+  const restore = planRestore({
+    statuses: api.statuses,
+    before,
+    live: [...live.values()],
+    held: new Set([...previous, ...elsewhere]),
+    heldElsewhere: elsewhere,
+    unmanaged: new Set(decodeAccounts(journal.unmanaged)),
+    emails: new Map(Object.entries(secret.create)),
+  });
+  logRestore(run, restore);
+  return { live, elsewhere, restore };
 }
 
 function logRestore(run: RunContext, restore: Restore): void {
