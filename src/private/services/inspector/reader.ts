@@ -83,7 +83,8 @@ export class InspectorMemberReads implements MemberReads {
     const members: LiveMember[] = [];
     for (const accountId of accountIds) {
       try {
-        const member = liveMember((await this.client.send(new GetMemberCommand({ accountId }))).member ?? { accountId });
+        const found = (await this.client.send(new GetMemberCommand({ accountId }))).member;
+        const member = found && liveMember(found);
         if (member) members.push(member);
       } catch (err) {
         if (errorName(err) !== 'ResourceNotFoundException' && errorName(err) !== 'AccessDeniedException') throw err;
