@@ -5,7 +5,7 @@
  * any change, refusals with account, plan and reason, and rollbacks that put the plans back.
  */
 import { DeploymentFailed } from './cloudformation-driver';
-import { Declared, guardDutyTemplate, ledgerParameters, startWorld, World } from './harness';
+import { Declared, guardDutyTemplate, ledgerParameters, ONE_CALL_PER_INVOCATION, startWorld, World } from './harness';
 
 jest.setTimeout(120_000);
 
@@ -214,4 +214,26 @@ test('a handler whose role has no plan rights (no construct of its stack declare
   await stack.deploy(template({ M: { members: [] } }));
   expect(accounts.some((id) => world.endpoint.model.guardDuty.has(id))).toBe(false);
   expect(world.endpoint.calls.filter((c) => c.operation.endsWith('MemberDetectors'))).toEqual([]);
+});
+
+test('a sync out of time answers unfinished; the next syncs continue from its journal until the plans hold', async () => {
+  await world.stop();
+  world = await startWorld({ remainingMs: ONE_CALL_PER_INVOCATION });
+  const accounts = ids(3, 535000000000);
+  const ou = unit('Workloads', accounts.slice(0, 2));
+  const stack = world.cfn.stack('Members');
+  await stack.deploy(template({ M: { organizationalUnits: [ou], protectionPlans: { s3DataEvents: false } } }));
+  // An account joins the OU, and another leaves it: a sync has work for more than one call.
+  world.endpoint.organizations.addAccount(accounts[2], { parentId: ou });
+  world.endpoint.model.organization.add(accounts[2]);
+  world.endpoint.organizations.moveAccount(accounts[0], world.endpoint.organizations.addOrganizationalUnit('Elsewhere'));
+  const outcomes: string[] = [];
+  for (let i = 0; i < 10 && outcomes[outcomes.length - 1] !== 'synced'; i++) {
+    outcomes.push(((await world.cfn.framework.invoke(syncEvent(stack.stackId, 'M'))) as { outcome: string }).outcome);
+  }
+  expect(outcomes[0]).toBe('unfinished');
+  expect(outcomes[outcomes.length - 1]).toBe('synced');
+  expect(world.endpoint.model.guardDuty.has(accounts[0])).toBe(false);
+  expect(status(accounts[2], 'S3_DATA_EVENTS')).toBe('DISABLED');
+  expect(world.logs.some((l) => l.includes('sync out of time: the next sync continues'))).toBe(true);
 });

@@ -128,3 +128,16 @@ test('the invariant checker reads the ledger past the endpoint\'s faults (a 5xx 
     new Move('200000000004', 'Three'),
   ], { pace: 'one call', faults: 'faults', dice: 7 });
 });
+
+test('a sync out of time that adopted a hand-added member its OU took in says so (unfinished): its plans are the next run\'s to apply', async () => {
+  await runSequence([
+    new Deploy('S1', { A: { members: ['300000000001', '200000000006', '300000000003'], unit: 'Two', plans: true } }, { kind: 'none' }),
+    new Deploy('S2', { A: { members: ['200000000002'], unit: 'Two' } }, { kind: 'none' }),
+    new Move('200000000005', 'One'),
+    new AddUnmanaged('200000000004'),
+    new Move('200000000004', 'Two'),
+    new AddUnmanaged('200000000003'),
+    new DeleteStack('S2'),
+    new Sync('S1', 'A'),
+  ], { pace: 'one call', faults: 'faults', dice: 319451 });
+});

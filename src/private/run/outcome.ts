@@ -8,6 +8,8 @@ import { ServiceDefinition } from '../services/service-definition';
 export interface SliceResult {
   readonly IsComplete: boolean;
   readonly Data?: Record<string, string | number>;
+  /** A sync that ran out of its one invocation: the next run continues (a sync's only, never CloudFormation's). */
+  readonly Unfinished?: boolean;
 }
 
 /** Not done: the next isComplete call goes on. */

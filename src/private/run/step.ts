@@ -71,7 +71,7 @@ async function outOfInvocation(run: RunContext, started: Started, execution: Exe
     run.log.warn('sync out of time: the next sync continues', { ...progress });
     await writeState(run, journal, 'failed', progress, `${run.service.definition.name}: the sync ran out of time.`);
     const data = settingsData(journal.options.settings !== undefined, progress);
-    return done(run.service.definition, run.target, { ...execution.summary, ...progress }, data);
+    return { ...done(run.service.definition, run.target, { ...execution.summary, ...progress }, data), Unfinished: true };
   }
   run.log.info('continuing in the next invocation', { ...progress });
   await writeState(run, journal, 'running', progress);

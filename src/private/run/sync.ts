@@ -37,7 +37,8 @@ export interface SyncEvent {
 }
 
 export interface SyncResult {
-  readonly outcome: 'synced' | 'skipped' | 'failed';
+  /** `unfinished`: out of time, the next sync (or deployment) continues from the journal. */
+  readonly outcome: 'synced' | 'unfinished' | 'skipped' | 'failed';
   readonly reason?: string;
   readonly summary?: Record<string, string | number>;
 }
@@ -94,6 +95,9 @@ export async function runSync(event: SyncEvent, invocation: InvocationContext): 
     if (skipped) {
       invocation.log.info(`sync skipped: ${skipped.detail}`);
       return { outcome: 'skipped', reason: skipped.code };
+    }
+    if (slice.Unfinished) {
+      return { outcome: 'unfinished', reason: 'the sync ran out of time: the next sync continues', summary: slice.Data };
     }
     invocation.log.info('synced', { ...slice.Data });
     return { outcome: 'synced', summary: slice.Data };
