@@ -7,7 +7,8 @@
  *
  * Options: --quick (GuardDuty 50 and 1,000, Detective 50 only); --only GuardDuty:5000,Detective:50 (those scenarios;
  * Organizations:1000, Organizations:10000 and Organizations:GuardDuty:1000|5000|50000 name the
- * organization scenarios, Plans:GuardDuty:5000 the protection plans).
+ * organization scenarios, Plans:GuardDuty:5000 the protection plans, OneAccount:Inspector:1000 and
+ * OneAccount:Macie:1000 the services that take one account per call).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -25,6 +26,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { MemberAccount } from '../src';
+import { benchOneAccount, OneAccountResult, OneAccountService, oneAccountTargets } from './one-account';
 import { benchPlans, PlansResult, plansTargets } from './plans';
 import { chunk, DEFAULT_CONCURRENCY } from '../src/private/engine';
 import { ORGANIZATIONS_CONCURRENCY, ORGANIZATIONS_PAGE_SIZE, resolveOrganizationAccounts } from '../src/private/organizations';
@@ -66,6 +68,9 @@ const ORGANIZATION_SIZES = (QUICK ? [1000] : [1000, 10_000]).filter((n) => !ONLY
 const ORGANIZATION_CREATE = QUICK ? [] : [1_000, 5_000, 50_000].filter((n) => !ONLY || ONLY.includes(`Organizations:GuardDuty:${n}`));
 /** Protection plans (issue 20): applied to N organization members at the member service's rate. */
 const PLANS_SIZES = QUICK ? [] : [5_000].filter((n) => !ONLY || ONLY.includes(`Plans:GuardDuty:${n}`));
+/** The services that take one account per call (issue 21): 1,000 accounts each, at both settings. */
+const ONE_ACCOUNT = QUICK ? [] : (['Inspector', 'Macie'] as OneAccountService[]).map((service) => ({ service, n: 1_000 }))
+  .filter(({ service, n }) => !ONLY || ONLY.includes(`OneAccount:${service}:${n}`));
 /** The Provider framework's total timeout: a deployment's every invocation together. */
 const PROVIDER_TOTAL_MS = 30 * 60_000;
 /** The OUs the accounts are spread over, all below the one declared OU. */
@@ -747,7 +752,10 @@ async function main() {
     ));
   }
 
-  const checks = [...targets(results), ...organizationTargets(resolutions, creates), ...plansTargets(plans, seconds)];
+  const oneAccount = await runOneAccount();
+  const checks = [
+    ...targets(results), ...organizationTargets(resolutions, creates), ...plansTargets(plans, seconds), ...oneAccountTargets(oneAccount, seconds),
+  ];
   console.log('\n### Targets\n');
   for (const t of checks) {
     console.log(`${t.ok ? 'PASS' : 'FAIL'}  ${t.name}: ${t.detail}`);
@@ -758,11 +766,33 @@ async function main() {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   const file = path.join(OUT_DIR, 'results.json');
   const report = {
-    machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, plans, targets: checks,
+    machine, date: new Date().toISOString(), settings: SETTINGS, results, organizations: { resolutions, creates }, plans, oneAccount, targets: checks,
   };
   fs.writeFileSync(file, JSON.stringify(report, undefined, 2));
   console.log(`results: ${path.relative(process.cwd(), file)}`);
   process.exitCode = failed ? 1 : 0;
+}
+
+/** The one-account services' rows, at each setting, and their table. */
+async function runOneAccount(): Promise<OneAccountResult[]> {
+  const results: OneAccountResult[] = [];
+  for (const setting of SETTINGS) {
+    for (const { service, n } of ONE_ACCOUNT) {
+      process.stderr.write(`  ${setting.name}: ${service} ${n} (one account a call) ...`);
+      results.push(await benchOneAccount(service, n, setting, { invoke: invokeHandler, event: cfnEvent }));
+      process.stderr.write(` ${seconds(results[results.length - 1].wallMs)} s\n`);
+    }
+  }
+  if (results.length === 0) return results;
+  console.log('\n### Services that take one account per call (Inspector: organization accounts and one scan type; Macie: half invited)\n');
+  console.log(table(
+    ['Service', 'N', 'Setting', 'Wall s', 'Member calls s', 'Calls per operation', 'Throttled', 'Peak conc.', 'One at a time s', 'Ours ÷ one at a time', 'Peak RSS MB'],
+    results.map((r) => [r.service, r.n, r.setting, seconds(r.wallMs), seconds(r.phaseMs),
+      Object.entries(r.calls).sort(([a], [b]) => a.localeCompare(b)).map(([op, c]) => `${op} ${c}`).join(', '), r.throttled, r.peakConcurrency,
+      r.oneAtATimeMs === undefined ? '-' : seconds(r.oneAtATimeMs), r.oneAtATimeMs === undefined ? '-' : (r.wallMs / r.oneAtATimeMs).toFixed(3),
+      r.maxRssMb.toFixed(0)]),
+  ));
+  return results;
 }
 
 main().catch((err) => {

@@ -4,4 +4,6 @@ export * from './guardduty-members';
 export * from './guardduty-protection-plans';
 export * from './detective-graph-members';
 export * from './security-hub-members';
+export * from './inspector-members';
+export * from './macie-members';
 export * from './security-members-provider';

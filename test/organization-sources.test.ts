@@ -1,18 +1,31 @@
 import { Aws, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
-import { DetectiveGraphMembers, GuardDutyMembers, OrganizationSourceProps, SecurityHubMembers } from '../src';
+import { DetectiveGraphMembers, GuardDutyMembers, InspectorMembers, MacieMembers, MemberAccount, OrganizationSourceProps, SecurityHubMembers } from '../src';
 import { newStack } from './util';
 
 const OU = 'ou-a1b2-11111111';
 const NESTED_OU = 'ou-a1b2-22222222';
 const ROOT = 'r-a1b2';
 
+/** InspectorMembers as the others are used here: its accounts by ID (`accountIds`, `addAccount()`). */
+function inspector(s: Stack, id: string, p: OrganizationSourceProps & { members?: MemberAccount[] }) {
+  const { members, ...sources } = p;
+  const construct = new InspectorMembers(s, id, { ...sources, accountIds: members?.map((m) => m.accountId) });
+  return {
+    resource: construct.resource,
+    metricSyncFailures: construct.metricSyncFailures.bind(construct),
+    addMember: (m: MemberAccount) => construct.addAccount(m.accountId),
+  };
+}
+
 /** Each construct, with the props they share. */
 const CONSTRUCTS = [
   { name: 'GuardDutyMembers', type: 'Custom::GuardDutyMembers', add: (s: Stack, id: string, p: OrganizationSourceProps & { members?: { accountId: string; email: string }[] }) => new GuardDutyMembers(s, id, { detectorId: 'abc123', ...p }) },
   { name: 'DetectiveGraphMembers', type: 'Custom::DetectiveGraphMembers', add: (s: Stack, id: string, p: OrganizationSourceProps & { members?: { accountId: string; email: string }[] }) => new DetectiveGraphMembers(s, id, { ...p }) },
   { name: 'SecurityHubMembers', type: 'Custom::SecurityHubMembers', add: (s: Stack, id: string, p: OrganizationSourceProps & { members?: { accountId: string; email: string }[] }) => new SecurityHubMembers(s, id, { ...p }) },
+  { name: 'InspectorMembers', type: 'Custom::InspectorMembers', add: inspector },
+  { name: 'MacieMembers', type: 'Custom::MacieMembers', add: (s: Stack, id: string, p: OrganizationSourceProps & { members?: { accountId: string; email: string }[] }) => new MacieMembers(s, id, { ...p }) },
 ];
 
 const handlerStatements = (stack: Stack) => {

@@ -1,6 +1,7 @@
 /**
- * The README is a page for the people who install the library: short, every example compiles
- * against the library's current API, both snapshot helpers work, every link resolves. Each
+ * The README is a page for the people who install the library: short, every example (and every
+ * docs/ example) compiles against the library's current API, both snapshot helpers (in
+ * docs/constructs.md) work, every link resolves. Each
  * TypeScript block becomes the body of a Stack constructor (examples use `this`), its imports
  * and `declare`s hoisted (as jsii-rosetta does), so each block must import what it uses, as a
  * reader copying it would need; a `nofixture` block is a whole module.
@@ -75,7 +76,7 @@ test('every README and docs/ example compiles', () => {
   expect(problems).toEqual([]);
 }, 60_000);
 
-test('the README\'s snapshot helper masks the handler\'s asset hash, and a snapshot of a stack is stable with it', () => {
+test('the documented snapshot helper masks the handler\'s asset hash, and a snapshot of a stack is stable with it', () => {
   const block = fenced.find((b) => b.code.includes('export function maskedTemplate'));
   expect(block).toBeDefined();
   // The block as a user pastes it, loaded through ts-jest like any test helper.
@@ -128,8 +129,9 @@ test('every link of the README and of docs/ resolves: files of the repository an
   expect(broken).toEqual([]);
 });
 
-test('the README\'s Python snapshot helper masks exactly what the TypeScript one masks', () => {
-  const helper = [...README.matchAll(/```python\n([\s\S]*?)```/g)].map((m) => m[1]).find((code) => code.includes('def masked_template('));
+test('the documented Python snapshot helper masks exactly what the TypeScript one masks', () => {
+  const helper = [README, ...DOCS].flatMap((page) => [...page.matchAll(/```python\n([\s\S]*?)```/g)]).map((m) => m[1])
+    .find((code) => code.includes('def masked_template('));
   expect(helper).toBeDefined();
   // aws_cdk's Python package is out of reach here: Stack and Template stand in for it, and the
   // template comes from the TypeScript synth of the same stack.

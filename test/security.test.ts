@@ -11,7 +11,7 @@ import { Schedule } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../src';
+import { DetectiveGraphMembers, GuardDutyMembers, InspectorMembers, InspectorScanType, MacieMembers, SecurityHubMembers } from '../src';
 
 const GRAPH_ARN = 'arn:aws:detective:us-east-1:111111111111:graph:0123456789abcdef0123456789abcdef';
 const members = [{ accountId: '222222222222', email: 'workloads@example.com' }];
@@ -26,6 +26,9 @@ function everyConstruct(stack: Stack) {
   new DetectiveGraphMembers(stack, 'DiscoveredGraph', { members: [{ accountId: '333333333333', email: 'sandbox@example.com' }] });
   // Members from the organization, synced daily: the Organizations and metric grants.
   new SecurityHubMembers(stack, 'Hub', { members, organizationalUnits: ['ou-ab12-cdef3456'], syncSchedule: Schedule.rate(Duration.days(1)) });
+  // The two services whose member actions support no resource-level permissions.
+  new InspectorMembers(stack, 'Inspector', { accountIds: ['222222222222'], scanTypes: [InspectorScanType.EC2] });
+  new MacieMembers(stack, 'Macie', { members });
 }
 
 /** Every acknowledgement recorded in the tree: path → rule IDs with their reasons. */
@@ -90,6 +93,24 @@ test('the Organizations and sync-metric grants on `*` are acknowledged only with
   expect(wildcardReasons({})).toEqual([]);
   expect(wildcardReasons({ organizationalUnits: ['ou-ab12-cdef3456'] })).toEqual([expect.stringMatching(/^Organizations read-only listings/)]);
   expect(wildcardReasons({ syncSchedule: Schedule.rate(Duration.days(1)) })).toEqual([expect.stringMatching(/^cloudwatch:PutMetricData/)]);
+});
+
+test('Inspector\'s and Macie\'s grants on `*` are acknowledged each with its own reason, the scan types only with scanTypes', () => {
+  const wildcardReasons = (build: (s: Stack) => void) => {
+    const { stack, synth } = synthWithNag(build);
+    expect(synth).not.toThrow();
+    return acknowledgements(stack).filter((a) => a.id === 'AwsSolutions::AwsSolutions-IAM5[Resource::*]').map((a) => `${a.path}: ${a.reason}`);
+  };
+  expect(wildcardReasons((s) => new InspectorMembers(s, 'Inspector', { accountIds: ['222222222222'] }))).toEqual([
+    expect.stringMatching(/HandlerRole: Inspector member actions \(inspector2:AssociateMember, .*\) support no resource-level permissions/),
+  ]);
+  expect(wildcardReasons((s) => new InspectorMembers(s, 'Inspector', { accountIds: ['222222222222'], scanTypes: [InspectorScanType.ECR] }))).toEqual([
+    expect.stringMatching(/HandlerRole: Inspector member actions/),
+    expect.stringMatching(/InspectorSettingsPolicy: Inspector member settings \(inspector2:BatchGetAccountStatus, inspector2:Enable\) support no resource-level permissions/),
+  ]);
+  expect(wildcardReasons((s) => new MacieMembers(s, 'Macie', { members }))).toEqual([
+    expect.stringMatching(/HandlerRole: Macie member actions \(macie2:CreateInvitations, .*\) support no resource-level permissions/),
+  ]);
 });
 
 test('the checks do run: a finding on the user\'s own resource still fails synth', () => {

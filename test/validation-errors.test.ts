@@ -4,7 +4,10 @@
  * with the construct path; and every message says what is wrong in the user's terms.
  */
 import { App, CfnParameter, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { GuardDutyMemberRemoval, DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers, SecurityMembersProvider } from '../src';
+import {
+  GuardDutyMemberRemoval, DetectiveGraphMembers, GuardDutyMembers, InspectorMembers, InspectorScanType, MacieMembers, MemberAccount,
+  SecurityHubMembers, SecurityMembersProvider,
+} from '../src';
 import { CDK_MINOR, newStack } from './util';
 import { cdkValidationErrorFactory, MembersValidationError, validationError } from '../src/private/errors';
 
@@ -49,7 +52,35 @@ const AT_CONSTRUCTION: [string, (s: Stack) => void][] = [
     SecurityMembersProvider.configure(s, {});
   }],
   ['ProviderSubnetsWithoutVpc', (s) => SecurityMembersProvider.configure(s, { vpcSubnets: {} })],
+  ['InvalidScanType', (s) => new InspectorMembers(s, 'Members', { scanTypes: ['ECS' as InspectorScanType] })],
 ];
+
+/** The same rules through the two services whose members take one account per call. */
+const ONE_ACCOUNT_SERVICES: [string, string, (s: Stack) => void][] = [
+  ['Inspector', 'InvalidMemberAccountId', (s) => new InspectorMembers(s, 'Members', { accountIds: ['12345'] })],
+  ['Inspector', 'MissingMemberAccountId', (s) => new InspectorMembers(s, 'Members', { accountIds: [''] })],
+  ['Inspector', 'DuplicateMember', (s) => new InspectorMembers(s, 'Members', { accountIds: ['222222222222', '222222222222'] })],
+  ['Inspector', 'AdministratorAsMember', (s) => new InspectorMembers(s, 'Members', { accountIds: [s.account] })],
+  ['Inspector', 'TooManyMembers', (s) => new InspectorMembers(s, 'Members', { accountIds: Array.from({ length: 10_001 }, (_, i) => String(100000000000 + i)) })],
+  ['Inspector', 'InvalidScanType', (s) => new InspectorMembers(s, 'Members', { scanTypes: [InspectorScanType.EC2, InspectorScanType.EC2] })],
+  ['Inspector', 'UnsupportedRemovalPolicy', (s) => new InspectorMembers(s, 'Members', { removalPolicy: RemovalPolicy.SNAPSHOT })],
+  ['Inspector', 'InvalidMaxRemovals', (s) => new InspectorMembers(s, 'Members', { maxRemovals: 1.5 })],
+  ['Inspector', 'InvalidOrganizationalUnits', (s) => new InspectorMembers(s, 'Members', { organizationalUnits: ['r-A'] })],
+  ['Macie', 'InvalidMemberEmail', (s) => new MacieMembers(s, 'Members', { members: [{ accountId: '222222222222', email: 'nope' }] })],
+  ['Macie', 'MissingMemberEmail', (s) => new MacieMembers(s, 'Members', { members: [member({ accountId: '222222222222' })] })],
+  ['Macie', 'DuplicateMember', (s) => new MacieMembers(s, 'Members', { members: [valid, valid] })],
+  ['Macie', 'AdministratorAsMember', (s) => new MacieMembers(s, 'Members', { members: [{ accountId: s.account, email: 'a@example.com' }] })],
+  ['Macie', 'InvalidInvitationMessage', (s) => new MacieMembers(s, 'Members', { invitationMessage: 'x'.repeat(81) })],
+  ['Macie', 'InvalidExcludeAccounts', (s) => new MacieMembers(s, 'Members', { organizationalUnits: ['r-a1b2'], excludeAccounts: ['1'] })],
+];
+
+test.each(ONE_ACCOUNT_SERVICES)('%s, %s: aws-cdk-lib\'s ValidationError with the construct path', (_service, code, build) => {
+  const stack = newStack({ env: { account: '111111111111', region: 'us-east-1' } });
+  const err = caught(() => build(stack));
+  expect(Errors.isValidationError(err)).toBe(true);
+  expect(err.constructPath).toBe('TestStack/Members');
+  expect(err.name).toBe(CDK_MINOR >= 245 ? code : 'ValidationError');
+});
 
 test.each(AT_CONSTRUCTION)('%s: aws-cdk-lib\'s ValidationError, with the construct path (and its code, where aws-cdk-lib takes one)', (code, build) => {
   const stack = newStack({ env: { account: '111111111111', region: 'us-east-1' } });
@@ -76,6 +107,11 @@ test.each<[string, (app: App) => void, RegExp]>([
     new GuardDutyMembers(stack, 'A', { members: [valid] });
     new GuardDutyMembers(stack, 'B', { members: [valid] });
   }, /account 222222222222 declared by both Security\/A and Security\/B/],
+  ['the same account in two Inspector constructs', (app) => {
+    const stack = new Stack(app, 'Security');
+    new InspectorMembers(stack, 'A', { accountIds: ['222222222222'] });
+    new InspectorMembers(stack, 'B', { accountIds: ['222222222222'] });
+  }, /account 222222222222 declared by both Security\/A and Security\/B on the same Inspector delegated administrator/],
   ['an excluded account also declared', (app) => {
     const hub = new SecurityHubMembers(new Stack(app, 'Security'), 'Hub', { organizationalUnits: ['r-a1b2'], excludeAccounts: ['222222222222'] });
     hub.addMember(valid);

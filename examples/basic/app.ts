@@ -1,13 +1,16 @@
 /**
- * Example app for `npx cdk synth`: one account list declared for GuardDuty, Detective and
- * Security Hub in a security administrator account. No AWS account is needed to synthesize it.
+ * Example app for `npx cdk synth`: one account list declared for GuardDuty, Detective, Security
+ * Hub, Inspector and Macie in a security administrator account. No AWS account is needed to
+ * synthesize it.
  */
 import { App, Stack } from 'aws-cdk-lib';
-import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../src';
+import {
+  DetectiveGraphMembers, GuardDutyMembers, InspectorMembers, InspectorScanType, MacieMembers, MemberAccount, SecurityHubMembers,
+} from '../../src';
 
 const app = new App();
 const stack = new Stack(app, 'SecurityMembersExample', {
-  description: 'GuardDuty, Detective and Security Hub members of the security administrator account',
+  description: 'GuardDuty, Detective, Security Hub, Inspector and Macie members of the security administrator account',
 });
 
 const accounts: MemberAccount[] = [
@@ -30,5 +33,18 @@ new DetectiveGraphMembers(stack, 'DetectiveMembers', {
 
 // The stack account's and region's hub (DescribeHub at deploy time).
 new SecurityHubMembers(stack, 'SecurityHubMembers', { members: accounts });
+
+// Inspector: organization accounts by ID (the stack's account is Inspector's delegated
+// administrator); each association is awaited until it ends, then EC2 and ECR scanning turned on.
+new InspectorMembers(stack, 'InspectorMembers', {
+  accountIds: accounts.map((a) => a.accountId),
+  scanTypes: [InspectorScanType.EC2, InspectorScanType.ECR],
+});
+
+// Macie: organization accounts are enabled at once, the others invited.
+new MacieMembers(stack, 'MacieMembers', {
+  members: accounts,
+  invitationMessage: 'Please accept the Macie invitation.',
+});
 
 app.synth();

@@ -135,7 +135,7 @@ export function parseDeclaration<S extends MemberReader>(props: ReconcilePropert
   }
   return {
     service,
-    members: strict ? strictMembers(props, adminAccount) : readDeclaredMembers(props),
+    members: strict ? strictMembers(props, adminAccount, service.statuses.emailless === true) : readDeclaredMembers(props),
     invite: flag('Invite', true),
     message,
     disableEmailNotification: flag('DisableEmailNotification', false),
@@ -236,7 +236,8 @@ function readSiblings(props: ReconcileProperties, strict: boolean): string[] {
   }
 }
 
-function strictMembers(props: ReconcileProperties, adminAccount: string | undefined): MemberDeclaration[] {
+/** `emailless`: the service names members by account ID alone (an entry `accountId:` with no email). */
+function strictMembers(props: ReconcileProperties, adminAccount: string | undefined, emailless: boolean): MemberDeclaration[] {
   const excluded = new Set(Array.isArray(props.ExcludeAccounts) ? props.ExcludeAccounts : []);
   let entries: string[];
   try {
@@ -255,7 +256,7 @@ function strictMembers(props: ReconcileProperties, adminAccount: string | undefi
     if (!ACCOUNT_ID_PATTERN.test(member.accountId)) {
       throw new ReconcileError(`Members[${index}]: account ID '${member.accountId}' is not 12 digits`);
     }
-    if (!EMAIL_PATTERN.test(member.email) || member.email.length > EMAIL_MAX_LENGTH) {
+    if (!(emailless && member.email === '') && (!EMAIL_PATTERN.test(member.email) || member.email.length > EMAIL_MAX_LENGTH)) {
       throw new ReconcileError(`Members[${index}]: the email of account ${member.accountId} is not an address of at most ${EMAIL_MAX_LENGTH} characters`);
     }
     if (seen.has(member.accountId)) {

@@ -39,16 +39,16 @@ function jsonBytes(value: unknown): number {
  * An account ID as the services take it: a string of 12 digits (a token passes). A number is
  * refused with its own reason: it loses leading zeros, and jsii languages pass it unquoted.
  */
-export function checkAccountId(scope: Construct, where: string, accountId: unknown): asserts accountId is string {
+export function checkAccountId(scope: Construct, where: string, accountId: unknown, idWhere = `${where}.accountId`): asserts accountId is string {
   if (accountId === undefined || accountId === null || accountId === '') {
-    throw validationError(scope, 'MissingMemberAccountId', `${where}.accountId is missing: give the member's 12-digit account ID`);
+    throw validationError(scope, 'MissingMemberAccountId', `${idWhere} is missing: give the member's 12-digit account ID`);
   }
   if (typeof accountId === 'number') {
-    throw validationError(scope, 'InvalidMemberAccountId', `${where}.accountId is the number ${accountId}, not a string: ` +
+    throw validationError(scope, 'InvalidMemberAccountId', `${idWhere} is the number ${accountId}, not a string: ` +
       `write it in quotes, '${String(accountId).padStart(12, '0')}' (a number loses an ID's leading zeros)`);
   }
   if (typeof accountId !== 'string' || (!Token.isUnresolved(accountId) && !ACCOUNT_ID_PATTERN.test(accountId))) {
-    throw validationError(scope, 'InvalidMemberAccountId', `${where}.accountId ${shown(scope, accountId)} is not a 12-digit AWS account ID`);
+    throw validationError(scope, 'InvalidMemberAccountId', `${idWhere} ${shown(scope, accountId)} is not a 12-digit AWS account ID`);
   }
 }
 
@@ -68,6 +68,15 @@ export class DeclaredMembers {
     return this.members.size;
   }
 
+  /**
+   * An account named by ID alone (Inspector: no email): checked as a member's ID is.
+   * @param where how the user wrote it, e.g. `accountIds[2]` or `addAccount()`
+   */
+  addAccount(accountId: string, where: string): void {
+    checkAccountId(this.scope, where, accountId, where);
+    this.register(accountId, '', where);
+  }
+
   /** @param where how the user wrote it, e.g. `members[2]` or `addMember()` */
   add(member: MemberAccount, where: string): void {
     const fail = (code: string, message: string) => {
@@ -85,16 +94,24 @@ export class DeclaredMembers {
     if (!Token.isUnresolved(email) && email.length > EMAIL_MAX_LENGTH) {
       fail('MemberEmailTooLong', `${where}.email '${email}' (account ${account}) is longer than ${EMAIL_MAX_LENGTH} characters, the service's limit`);
     }
+    this.register(accountId, email, `${where}.accountId`);
+  }
+
+  /** The checks every declared account gets, then the account. `where` names the ID as the user wrote it. */
+  private register(accountId: string, email: string, where: string): void {
+    const fail = (code: string, message: string) => {
+      throw validationError(this.scope, code, message);
+    };
     if (this.members.has(accountId)) {
-      fail('DuplicateMember', `${where}.accountId ${shown(this.scope, accountId)} is declared twice; each account may appear once`);
+      fail('DuplicateMember', `${where} ${shown(this.scope, accountId)} is declared twice; each account may appear once`);
     }
     const stackAccount = Stack.of(this.scope).account;
     if (!Token.isUnresolved(accountId) && !Token.isUnresolved(stackAccount) && accountId === stackAccount) {
-      fail('AdministratorAsMember', `${where}.accountId '${accountId}' is this stack's own account: the administrator cannot be its own member`);
+      fail('AdministratorAsMember', `${where} '${accountId}' is this stack's own account: the administrator cannot be its own member`);
     }
     const { quota, quotaUnit, name } = this.service;
     if (this.members.size + 1 > quota) {
-      fail('TooManyMembers', `${where}: ${this.members.size + 1} members declared, but ${name} allows at most ${quota} ${quotaUnit}`);
+      fail('TooManyMembers', `${where.replace(/\.accountId$/, '')}: ${this.members.size + 1} members declared, but ${name} allows at most ${quota} ${quotaUnit}`);
     }
     this.members.set(accountId, { accountId, email });
   }

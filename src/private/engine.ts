@@ -5,8 +5,12 @@
  * SDK-free.
  */
 import { forEachBounded } from './bounded';
-import { chunk, DEFAULT_CONCURRENCY, ExecuteOptions, Execution, MAX_ACCOUNTS_PER_CALL, MemberApi } from './execution/api';
+import {
+  accountsPerCall, chunk, DEFAULT_CONCURRENCY, ExecuteOptions, Execution, MAX_ACCOUNTS_PER_CALL, MemberApi, ONE_ACCOUNT_CONCURRENCY,
+} from './execution/api';
 import { BatchRun } from './execution/batches';
+import { awaitCreated } from './execution/each-account';
+import { paced } from './execution/one-account';
 import { LiveMember, Plan } from './planner';
 
 export * from './execution/api';
@@ -15,7 +19,9 @@ export * from './execution/api';
  * Runs a plan: additions (records to replace, creations with their invitations, invitations),
  * then, only if every addition succeeded, removals. `live` is the state the plan was made from.
  */
-export async function execute(api: MemberApi, plan: Plan, live: ReadonlyMap<string, LiveMember>, options: ExecuteOptions): Promise<Execution> {
+export async function execute(given: MemberApi, plan: Plan, live: ReadonlyMap<string, LiveMember>, options: ExecuteOptions): Promise<Execution> {
+  // One account per call: every call of the run paced together (16 in flight, throttled calls sent again).
+  const api = (given.perAccount?.length ?? 0) > 0 ? paced(given, { log: options.log, deadline: options.deadline }) : given;
   const run = new BatchRun(api, options);
   const liveIds = new Set(live.keys());
   run.summary.unchanged = plan.unchanged.length;
@@ -24,6 +30,8 @@ export async function execute(api: MemberApi, plan: Plan, live: ReadonlyMap<stri
   if (options.restoring) {
     await run.remove(plan.removals);
   }
+  // Associations an earlier invocation started: awaited, never asked again.
+  await awaitCreated(run, plan.awaiting);
   await run.disassociate(plan.additions.disassociate);
   await run.delete(plan.additions.delete);
   await run.create(plan.additions.create, liveIds);
@@ -44,9 +52,12 @@ export async function execute(api: MemberApi, plan: Plan, live: ReadonlyMap<stri
 export const READ_CONCURRENCY = DEFAULT_CONCURRENCY;
 
 /** The live state of `accountIds`, read with GetMembers in bounded parallel batches; non-members are absent. */
-export async function readAccounts(api: MemberApi, accountIds: readonly string[], concurrency = READ_CONCURRENCY): Promise<Map<string, LiveMember>> {
+export async function readAccounts(api: MemberApi, accountIds: readonly string[], concurrency?: number): Promise<Map<string, LiveMember>> {
   const found = new Map<string, LiveMember>();
-  await forEachBounded(chunk([...new Set(accountIds)]), concurrency, async (batch) => {
+  const perCall = accountsPerCall(api, 'GetMembers');
+  // One account per call: as many reads in flight as the service's calls may be.
+  const inFlight = concurrency ?? (perCall === 1 ? ONE_ACCOUNT_CONCURRENCY : READ_CONCURRENCY);
+  await forEachBounded(chunk([...new Set(accountIds)], perCall), inFlight, async (batch) => {
     for (const member of await api.getMembers(batch)) {
       found.set(member.accountId, member);
     }
@@ -61,6 +72,8 @@ export async function readAccounts(api: MemberApi, accountIds: readonly string[]
 export function readCosts(api: MemberApi, accounts: number, total: number): { list: number; get: number } {
   return {
     list: Math.max(1, Math.ceil(total / api.pageSize)),
-    get: Math.ceil(Math.ceil(accounts / MAX_ACCOUNTS_PER_CALL) / READ_CONCURRENCY),
+    get: accountsPerCall(api, 'GetMembers') === 1
+      ? Math.ceil(accounts / ONE_ACCOUNT_CONCURRENCY)
+      : Math.ceil(Math.ceil(accounts / MAX_ACCOUNTS_PER_CALL) / READ_CONCURRENCY),
   };
 }

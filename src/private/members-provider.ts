@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { acknowledge, Acknowledgement } from './acknowledge';
 import { validationError } from './errors';
 import { SETTINGS_ENVIRONMENT, SYNC_METRIC_NAMESPACE } from './properties';
-import { acknowledgeFramework, nagText, targetWildcardFinding, wildcardFinding } from './provider-findings';
+import { acknowledgeFramework, nagText, quietFrameworkLogs, targetWildcardFinding, wildcardFinding } from './provider-findings';
 import { ReconcileFunction } from './reconcile-function';
 import type { SecurityMembersProviderProps } from '../security-members-provider';
 import { ServiceDefinition } from './services/service-definition';
@@ -32,24 +32,6 @@ export const SERVICE_TIMEOUT = Duration.minutes(35);
 
 const PROVIDER_ID = 'SecurityMembersProvider';
 
-/**
- * The CDK Provider framework's functions log every request they pass on (resource properties,
- * member emails included) at INFO, and isComplete answers "not complete yet" with an error whose
- * message is the whole request (ERROR, as the runtime logs it): their application logs are kept
- * to FATAL, set here explicitly so that every aws-cdk-lib in the peer range does the same. The
- * handler logs every step itself, without emails.
- */
-export const FRAMEWORK_APPLICATION_LOG_LEVEL = 'FATAL';
-const FRAMEWORK_FUNCTIONS = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout'];
-
-function quietFrameworkLogs(provider: Provider): void {
-  for (const id of FRAMEWORK_FUNCTIONS) {
-    const fn = provider.node.tryFindChild(id)?.node.defaultChild as lambda.CfnFunction | undefined;
-    // JSON is the log format that has levels; the log group stays the one the Provider set.
-    fn?.addPropertyOverride('LoggingConfig.LogFormat', 'JSON');
-    fn?.addPropertyOverride('LoggingConfig.ApplicationLogLevel', FRAMEWORK_APPLICATION_LOG_LEVEL);
-  }
-}
 /** The ownership ledger's root (ledger/ledger.ts LEDGER_ROOT), without the leading slash. */
 const LEDGER_PATH = 'cdk-security-members';
 
@@ -257,9 +239,10 @@ export class MembersProvider extends Construct {
     });
   }
 
-  /** The service's targets in this stack's account and region, as an IAM resource. */
+  /** The service's targets in this stack's account and region, as an IAM resource (`*` for a service without resource-level permissions). */
   private targetArn(service: ServiceDefinition): string {
     const { arn } = service.target;
+    if (!arn) return '*';
     return Stack.of(this).formatArn({
       service: service.iamPrefix,
       resource: arn.resource,
@@ -295,14 +278,34 @@ export class MembersProvider extends Construct {
         resources: [this.targetArn(service)],
       })],
     });
-    if (service.target.arn.resourceName === '*') {
+    const { arn } = service.target;
+    if (!arn || arn.resourceName === '*') {
       acknowledge(policy, [{
         id: targetWildcardFinding(Stack.of(this), service),
-        reason: `${service.name} member settings (${service.settingsActions.join(', ')}) on any ${service.target.noun} of this stack's ` +
-          'account and region (there is one per account and region); granted only when a construct declares them.',
+        reason: arn
+          ? `${service.name} member settings (${service.settingsActions.join(', ')}) on any ${service.target.noun} of this stack's ` +
+            'account and region (there is one per account and region); granted only when a construct declares them.'
+          : `${service.name} member settings (${service.settingsActions.join(', ')}) support no resource-level permissions; ` +
+            'granted only when a construct declares them.',
       }]);
     }
     return policy;
+  }
+
+  /** The acknowledgement of a member grant's wildcard, when it has one. */
+  private memberAcknowledgement(service: ServiceDefinition, arn: ServiceDefinition['target']['arn'], noun: string): Acknowledgement | undefined {
+    if (!arn) {
+      return {
+        id: targetWildcardFinding(Stack.of(this), service),
+        reason: `${service.name} member actions (${service.memberActions.join(', ')}) support no resource-level permissions; ` +
+          `granted only when a ${service.name} construct is in the stack.`,
+      };
+    }
+    return arn.resourceName === '*' ? {
+      id: targetWildcardFinding(Stack.of(this), service),
+      reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
+        '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
+    } : undefined;
   }
 
   /**
@@ -319,11 +322,7 @@ export class MembersProvider extends Construct {
       sid: `${service.name}Members`,
       actions: [...service.memberActions],
       resources: [resource],
-    }), arn.resourceName === '*' ? {
-      id: targetWildcardFinding(Stack.of(this), service),
-      reason: `${service.name} member actions on any ${noun} of this stack's account and region ` +
-        '(there is one per account and region): after a replacement, the Delete of the old resource must still reach the old one.',
-    } : undefined);
+    }), this.memberAcknowledgement(service, arn, noun));
     if (!discovery) {
       return;
     }

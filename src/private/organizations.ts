@@ -129,6 +129,17 @@ export async function resolveOrganizationAccounts(client: OrganizationsClient, u
   return { accounts: found, inactive: [...inactive].sort() };
 }
 
+/** The email of every account of the organization, whatever its state (ListAccounts, page by page). */
+export async function organizationEmails(client: OrganizationsClient): Promise<Map<string, string>> {
+  const emails = new Map<string, string>();
+  for await (const page of paginateListAccounts({ client, pageSize: ORGANIZATIONS_PAGE_SIZE }, {})) {
+    for (const account of page.Accounts ?? []) {
+      if (account.Id && account.Email) emails.set(account.Id, account.Email);
+    }
+  }
+  return emails;
+}
+
 /** Every account below `units` (recursively), a few listings at a time. */
 async function walkUnits(client: OrganizationsClient, units: readonly string[], take: (account: Account) => void,
   failed: (declared: string, parent: string, operation: string, err: unknown) => Error): Promise<void> {

@@ -21,6 +21,8 @@ export interface MemberStatusModel {
   readonly service: string;
   /** Members one administrator (or target) may hold. */
   readonly quota: number;
+  /** The service's quotas in words, where one number does not say it all (Macie: 1,000 of them by invitation). */
+  readonly quotaNote?: string;
   /**
    * Members that accepted (working or suspended in the member account): kept whatever their
    * recorded email, since recreating them would make them accept again.
@@ -47,6 +49,24 @@ export interface MemberStatusModel {
    * it (Security Hub, for organization accounts): such a member counts as removed.
    */
   readonly keepsDisassociated?: boolean;
+  /** False when the service has no way to delete a member's record (Inspector: disassociating is removing). */
+  readonly hasDelete?: boolean;
+  /**
+   * States of a change still under way (an asynchronous association): the account is awaited,
+   * never asked again.
+   */
+  readonly inProgress?: readonly string[];
+  /** Final states in which an association failed, each with what it means for the user. */
+  readonly failedStates?: Readonly<Record<string, string>>;
+  /** Members are named by account ID alone: no email is recorded, and none is needed to add one again. */
+  readonly emailless?: boolean;
+  /** The service's own names of the operations (`CreateMembers` → `AssociateMember`), for reasons and logs. */
+  readonly operations?: Readonly<Record<string, string>>;
+}
+
+/** The service's name of an operation (the engine's names are the batch services'). */
+export function operationName(statuses: MemberStatusModel, operation: string): string {
+  return statuses.operations?.[operation] ?? operation;
 }
 
 export type RemovalMode = 'DISASSOCIATE' | 'DELETE';
@@ -106,6 +126,8 @@ export interface Plan {
   readonly blocked: AccountProblem[];
   /** Declared accounts that are already where they should be. */
   readonly unchanged: string[];
+  /** Declared accounts whose change is still under way (asynchronous association): awaited, not asked again. */
+  readonly awaiting: string[];
   /** Accepted members kept although their recorded email differs from the declared one (logged). */
   readonly keptDespiteEmail: string[];
   /** Members when the additions phase is done, before removals: checked against the quota. */
@@ -124,7 +146,7 @@ export function addRemoval(removals: Removals, statuses: MemberStatusModel, memb
   if (statuses.hasDisassociate && !statuses.unassociated.includes(member.status)) {
     removals.disassociate.push(member.accountId);
   }
-  if (mode === 'DELETE' || !statuses.hasDisassociate) {
+  if ((mode === 'DELETE' || !statuses.hasDisassociate) && statuses.hasDelete !== false) {
     removals.delete.push(member.accountId);
   }
 }
@@ -138,6 +160,7 @@ export function planMembers(input: PlanInput): Plan {
     released: [],
     blocked: [],
     unchanged: [],
+    awaiting: [],
     keptDespiteEmail: [],
     peakMembers: 0,
     quota: statuses.quota,
@@ -176,7 +199,16 @@ function planDeclared(input: PlanInput, plan: Plan, member: MemberDeclaration, c
     plan.additions.create.push(member);
     return;
   }
-  const emailDiffers = current.email !== undefined && current.email !== '' && !sameEmail(current.email, member.email);
+  if (has(statuses.inProgress ?? [], current.status)) {
+    plan.awaiting.push(member.accountId);
+    return;
+  }
+  const failedState = statuses.failedStates?.[current.status];
+  if (failedState !== undefined) {
+    plan.blocked.push({ accountId: member.accountId, operation: operationName(statuses, 'CreateMembers'), reason: `the member is ${current.status}: ${failedState}` });
+    return;
+  }
+  const emailDiffers = !statuses.emailless && current.email !== undefined && current.email !== '' && !sameEmail(current.email, member.email);
   if (emailDiffers && has(statuses.accepted, current.status)) {
     plan.keptDespiteEmail.push(member.accountId);
     plan.unchanged.push(member.accountId);
@@ -185,12 +217,12 @@ function planDeclared(input: PlanInput, plan: Plan, member: MemberDeclaration, c
     if (statuses.hasDisassociate && !has(statuses.unassociated, current.status)) {
       plan.additions.disassociate.push(member.accountId);
     }
-    plan.additions.delete.push(member.accountId);
+    if (statuses.hasDelete !== false) plan.additions.delete.push(member.accountId);
     plan.additions.create.push(member);
   } else if (has(statuses.verificationFailed, current.status)) {
     plan.blocked.push({
       accountId: member.accountId,
-      operation: statuses.createInvites ? 'CreateMembers' : 'InviteMembers',
+      operation: operationName(statuses, statuses.createInvites ? 'CreateMembers' : 'InviteMembers'),
       reason: `email verification failed (${current.status}): the declared email is not the account's root email; declare the right address to recreate the member`,
     });
   } else if (has(statuses.recreatable, current.status)) {

@@ -48,6 +48,8 @@ export interface ReconcileProperties {
   readonly ExcludeAccounts?: string[];
   /** GuardDuty: the protection plans of every declared member (`services/guardduty/plans.ts`). Absent: none managed. */
   readonly ProtectionPlans?: unknown[];
+  /** Inspector: the scan types enabled in every member (`services/inspector/scan-types.ts`). Absent: none managed. */
+  readonly ScanTypes?: string[];
 }
 
 /** The declarations of the stack's other constructs of the same service (their emails aside). */

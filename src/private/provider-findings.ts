@@ -1,6 +1,6 @@
 /**
  * cdk-nag findings the provider cannot avoid, by their full IDs, and the acknowledgements of
- * those on the CDK Provider framework's own roles and waiter.
+ * those on the CDK Provider framework's own roles and waiter; and its functions' log level.
  */
 import { Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,6 +22,7 @@ export function wildcardFinding(resource: string): string {
 /** The IAM5 finding of a grant on any target of the service in `stack`'s account and region (`detector/*`). */
 export function targetWildcardFinding(stack: Stack, service: ServiceDefinition): string {
   const { arn } = service.target;
+  if (!arn) return wildcardFinding('*');
   const where = `arn:<AWS::Partition>:${service.iamPrefix}:${nagText(stack.region, 'AWS::Region')}:${nagText(stack.account, 'AWS::AccountId')}`;
   return wildcardFinding(`${where}:${arn.resource}${arn.separator}*`);
 }
@@ -61,3 +62,21 @@ export function acknowledgeFramework(provider: Provider, handler: lambda.Functio
   }]);
 }
 
+/**
+ * The CDK Provider framework's functions log every request they pass on (resource properties,
+ * member emails included) at INFO, and isComplete answers "not complete yet" with an error whose
+ * message is the whole request (ERROR, as the runtime logs it): their application logs are kept
+ * to FATAL, set here explicitly so that every aws-cdk-lib in the peer range does the same. The
+ * handler logs every step itself, without emails.
+ */
+export const FRAMEWORK_APPLICATION_LOG_LEVEL = 'FATAL';
+const FRAMEWORK_FUNCTIONS = ['framework-onEvent', 'framework-isComplete', 'framework-onTimeout'];
+
+export function quietFrameworkLogs(provider: Provider): void {
+  for (const id of FRAMEWORK_FUNCTIONS) {
+    const fn = provider.node.tryFindChild(id)?.node.defaultChild as lambda.CfnFunction | undefined;
+    // JSON is the log format that has levels; the log group stays the one the Provider set.
+    fn?.addPropertyOverride('LoggingConfig.LogFormat', 'JSON');
+    fn?.addPropertyOverride('LoggingConfig.ApplicationLogLevel', FRAMEWORK_APPLICATION_LOG_LEVEL);
+  }
+}

@@ -89,8 +89,10 @@ function restoreMember(input: RestoreInput, restore: Restore, accountId: string,
   const { statuses } = input;
   const { plan } = restore;
   const email = prior.email || input.emails.get(accountId);
+  // Only where the service invites: an account Inspector associates again accepts nothing.
+  const invites = statuses.invitable.length > 0 || statuses.createInvites;
   const reinvite = () => {
-    if (wasInvited(statuses, prior.status)) restore.reinvited.push(accountId);
+    if (invites && wasInvited(statuses, prior.status)) restore.reinvited.push(accountId);
   };
   let emailChanged = now !== undefined && !!prior.email && !!now.email && !sameEmail(now.email, prior.email);
   if (emailChanged && (input.heldElsewhere.has(accountId) || statuses.accepted.includes(now!.status))) {
@@ -98,15 +100,15 @@ function restoreMember(input: RestoreInput, restore: Restore, accountId: string,
     emailChanged = false;
   }
   if (!now || emailChanged) {
-    if (!email) {
+    if (!email && !statuses.emailless) {
       restore.missingEmail.push(accountId);
       return;
     }
     if (now) {
       if (statuses.hasDisassociate && !statuses.unassociated.includes(now.status)) plan.additions.disassociate.push(accountId);
-      plan.additions.delete.push(accountId);
+      if (statuses.hasDelete !== false) plan.additions.delete.push(accountId);
     }
-    plan.additions.create.push({ accountId, email });
+    plan.additions.create.push({ accountId, email: email ?? '' });
     reinvite();
     return;
   }

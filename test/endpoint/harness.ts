@@ -100,13 +100,18 @@ export interface Declared {
   readonly removalPolicy?: 'DESTROY' | 'RETAIN';
   /** GuardDuty protection plans, as the construct takes them. */
   readonly protectionPlans?: GuardDutyProtectionPlans;
+  /** Inspector's scan types, as the construct takes them. */
+  readonly scanTypes?: readonly string[];
 }
+
+/** The services whose member resources the harness builds. */
+export type TemplateService = 'GuardDuty' | 'Inspector' | 'Macie';
 
 export const rootEmail = (accountId: string) => `root+${accountId}@example.com`;
 
-function memberEntries(declared: Declared): string[] {
+function memberEntries(declared: Declared, emailless = false): string[] {
   return (declared.members ?? [])
-    .map((m) => (typeof m === 'string' ? { accountId: m, email: rootEmail(m) } : m))
+    .map((m) => (typeof m === 'string' ? { accountId: m, email: emailless ? '' : rootEmail(m) } : m))
     .sort((a, b) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0))
     .map((m) => `${m.accountId}:${m.email}`);
 }
@@ -116,6 +121,11 @@ function memberEntries(declared: Declared): string[] {
  * properties as `GuardDutyMembers` writes them (Siblings: the other constructs' declarations).
  */
 export function guardDutyTemplate(endpoint: Endpoint, constructs: Readonly<Record<string, Declared>>): Template {
+  return memberTemplate(endpoint, 'GuardDuty', constructs);
+}
+
+/** The same for any of the services the harness builds (Inspector: accounts by ID, no email). */
+export function memberTemplate(endpoint: Endpoint, service: TemplateService, constructs: Readonly<Record<string, Declared>>): Template {
   const template: Template = {};
   for (const [logicalId, declared] of Object.entries(constructs)) {
     const others = Object.entries(constructs).filter(([id]) => id !== logicalId).map(([, d]) => d);
@@ -127,21 +137,56 @@ export function guardDutyTemplate(endpoint: Endpoint, constructs: Readonly<Recor
     const siblings = siblingAccounts.length + units.length > 0
       ? { ...(siblingAccounts.length > 0 ? { Accounts: encodeAccounts(siblingAccounts) } : {}), ...(units.length > 0 ? { Units: units } : {}) }
       : undefined;
-    template[logicalId] = resource(endpoint, declared, siblings);
+    template[logicalId] = resource(serviceProperties(endpoint, service, declared), declared, siblings);
   }
   return template;
 }
 
-function resource(endpoint: Endpoint, declared: Declared, siblings: object | undefined): ResourceDeclaration {
+/** What each service's construct writes before the properties they share. */
+function serviceProperties(endpoint: Endpoint, service: TemplateService, declared: Declared): ResourceDeclaration {
+  switch (service) {
+    case 'GuardDuty':
+      return {
+        type: 'Custom::GuardDutyMembers',
+        properties: {
+          Service: 'GuardDuty',
+          DetectorId: endpoint.model.detectorId,
+          Members: memberEntries(declared),
+          Invite: declared.invite ?? true,
+          DisableEmailNotification: false,
+          MemberRemoval: 'DELETE',
+        },
+      };
+    case 'Inspector':
+      return {
+        type: 'Custom::InspectorMembers',
+        properties: {
+          Service: 'Inspector',
+          Members: memberEntries(declared, true),
+          Invite: false,
+          MemberRemoval: 'DISASSOCIATE',
+          ...((declared.scanTypes ?? []).length > 0 ? { ScanTypes: [...declared.scanTypes!] } : {}),
+        },
+      };
+    case 'Macie':
+      return {
+        type: 'Custom::MacieMembers',
+        properties: {
+          Service: 'Macie',
+          Members: memberEntries(declared),
+          Invite: declared.invite ?? true,
+          DisableEmailNotification: false,
+          MemberRemoval: 'DELETE',
+        },
+      };
+  }
+}
+
+function resource(own: ResourceDeclaration, declared: Declared, siblings: object | undefined): ResourceDeclaration {
   return {
-    type: 'Custom::GuardDutyMembers',
+    type: own.type,
     properties: {
-      Service: 'GuardDuty',
-      DetectorId: endpoint.model.detectorId,
-      Members: memberEntries(declared),
-      Invite: declared.invite ?? true,
-      DisableEmailNotification: false,
-      MemberRemoval: 'DELETE',
+      ...own.properties,
       FailOnUnprocessed: declared.failOnUnprocessed ?? true,
       RemovalPolicy: declared.removalPolicy ?? 'DESTROY',
       ...(declared.maxRemovals !== undefined ? { MaxRemovals: declared.maxRemovals } : {}),

@@ -6,9 +6,10 @@
 import { createHash } from 'crypto';
 import { DeploymentFailed, synthesizeStack } from './cloudformation-driver';
 import {
-  Declared, guardDutySnapshot, guardDutyTemplate, ledgerParameters, MUTATING, ONE_CALL_PER_INVOCATION, rootEmail, startWorld, World, WorldOptions,
+  Declared, guardDutySnapshot, guardDutyTemplate, ledgerParameters, memberTemplate, MUTATING, ONE_CALL_PER_INVOCATION, rootEmail, startWorld, World,
+  WorldOptions,
 } from './harness';
-import { GuardDutyMembers } from '../../src';
+import { GuardDutyMembers, InspectorMembers, InspectorScanType, MacieMembers } from '../../src';
 import { decodeAccounts } from '../../src/private/ledger/codec';
 
 jest.setTimeout(120_000);
@@ -55,6 +56,22 @@ test('the harness builds the properties GuardDutyMembers synthesizes', async () 
   }).template;
   const built = template({ A: { members: ['100000000001'], maxRemovals: 3 }, B: { organizationalUnits: [ou], excludeAccounts: ['100000000009'] } });
   expect(Object.values(built).map((r) => r.properties)).toEqual(Object.values(synthesized).map((r) => r.properties));
+});
+
+test('the harness builds the properties InspectorMembers and MacieMembers synthesize (the randomized sequences deploy them too)', async () => {
+  await start();
+  const ou = unit('Workloads', []);
+  const synthesized = synthesizeStack((stack) => {
+    new InspectorMembers(stack, 'A', { accountIds: ['100000000001'], scanTypes: [InspectorScanType.EC2], maxRemovals: 3 });
+    new InspectorMembers(stack, 'B', { organizationalUnits: [ou] });
+    new MacieMembers(stack, 'C', { members: [{ accountId: '100000000002', email: rootEmail('100000000002') }] });
+    new MacieMembers(stack, 'D', { organizationalUnits: [ou], excludeAccounts: ['100000000009'] });
+  }).template;
+  const built = {
+    ...memberTemplate(world.endpoint, 'Inspector', { A: { members: ['100000000001'], scanTypes: ['EC2'], maxRemovals: 3 }, B: { organizationalUnits: [ou] } }),
+    ...memberTemplate(world.endpoint, 'Macie', { C: { members: ['100000000002'] }, D: { organizationalUnits: [ou], excludeAccounts: ['100000000009'] } }),
+  };
+  expect(Object.values(built)).toEqual(Object.values(synthesized));
 });
 
 describe('data loss', () => {

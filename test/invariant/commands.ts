@@ -10,6 +10,7 @@ import {
   checkInvariants, checkSettled, ConstructDecl, DECLARABLE, isDeploymentFailure, LOGICAL_IDS, Model, ORGANIZATION, OUTSIDE, Real, realStack,
   snapshot, StackDecl, StackName, STACKS, template, Unit, UNITS,
 } from './model';
+import { InvariantService } from './services';
 
 type Command = fc.AsyncCommand<Model, Real>;
 
@@ -146,7 +147,7 @@ export class Sync implements Command {
 async function sync(m: Model, r: Real, stack: StackName, logicalId: string): Promise<void> {
   const real = realStack(r, stack);
   const out = await r.world.cfn.framework.invoke({
-    CdkSecurityMembersSync: { Service: 'GuardDuty', Target: r.world.endpoint.model.detectorId, StackId: real.stackId, LogicalId: logicalId },
+    CdkSecurityMembersSync: { Service: r.service.name, Target: r.service.target(r.world.endpoint), StackId: real.stackId, LogicalId: logicalId },
   });
   if (out.outcome !== 'synced' && out.outcome !== 'unfinished') throw new Error(`the sync of ${stack}/${logicalId} did not run: ${JSON.stringify(out)}`);
   // Out of time, the sync leaves the rest (plans included) to the next run of the declaration.
@@ -203,11 +204,10 @@ export class AddUnmanaged implements Command {
   }
 
   async run(m: Model, r: Real): Promise<void> {
-    const members = r.world.endpoint.model.guardDuty;
-    if (members.has(this.account)) return; // Still a member through a declaration's last run: not unmanaged.
-    const member = { status: ORGANIZATION.includes(this.account) ? 'Enabled' : 'Invited', email: `hand+${this.account}@example.com` };
-    members.set(this.account, { accountId: this.account, ...member });
-    m.unmanaged.set(this.account, member);
+    const organization = ORGANIZATION.includes(this.account);
+    // Still a member through a declaration's last run: not unmanaged. Inspector has no member outside the organization.
+    if (r.service.members(r.world.endpoint).has(this.account) || (!organization && !r.service.invites)) return;
+    m.unmanaged.set(this.account, r.service.addByHand(r.world.endpoint, this.account, organization));
     await checkInvariants(m, r);
   }
 
@@ -218,11 +218,15 @@ export class AddUnmanaged implements Command {
 
 const ALL = [...ORGANIZATION, ...OUTSIDE];
 
-/** A stack's declaration: one to three constructs, each with a few static accounts and maybe an OU; no account twice in a stack, no OU twice. */
-export const declaration: fc.Arbitrary<StackDecl> = fc.uniqueArray(fc.constantFrom(...LOGICAL_IDS), { minLength: 1, maxLength: 3 })
+/**
+ * A stack's declaration: one to three constructs, each with a few static accounts of `accounts`
+ * and maybe an OU; no account twice in a stack, no OU twice.
+ */
+const declarationOf = (accounts: readonly string[]): fc.Arbitrary<StackDecl> => fc
+  .uniqueArray(fc.constantFrom(...LOGICAL_IDS), { minLength: 1, maxLength: 3 })
   .chain((ids) => fc.tuple(
     fc.constant(ids),
-    fc.array(fc.uniqueArray(fc.constantFrom(...ALL), { maxLength: 3 }), { minLength: ids.length, maxLength: ids.length }),
+    fc.array(fc.uniqueArray(fc.constantFrom(...accounts), { maxLength: 3 }), { minLength: ids.length, maxLength: ids.length }),
     fc.array(fc.option(fc.constantFrom(...DECLARABLE), { nil: undefined }), { minLength: ids.length, maxLength: ids.length }),
     fc.array(fc.boolean(), { minLength: ids.length, maxLength: ids.length }),
   ))
@@ -247,23 +251,30 @@ const failure: fc.Arbitrary<Failure> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1, max: 3 }).map((afterCalls) => ({ kind: 'cancel' as const, afterCalls })) },
 );
 
-const deploy = fc.tuple(fc.constantFrom(...STACKS), declaration, failure).map(([s, d, f]) => new Deploy(s, d, f));
-const steps: fc.Arbitrary<Command>[] = [
+/** The steps of a sequence against `service`: declarations of the accounts it can hold. */
+function stepsOf(service: InvariantService): fc.Arbitrary<Command>[] {
+  const accounts = service.invites ? ALL : ORGANIZATION;
+  const deploy = fc.tuple(fc.constantFrom(...STACKS), declarationOf(accounts), failure).map(([s, d, f]) => new Deploy(s, d, f));
+  return [
   // Deployments are most of what happens (fc.commands picks the steps alike).
-  deploy, deploy, deploy, deploy,
-  fc.constantFrom(...STACKS).map((s) => new RollbackStack(s)),
-  fc.constantFrom(...STACKS).map((s) => new DeleteStack(s)),
-  fc.tuple(fc.constantFrom(...STACKS), fc.constantFrom(...LOGICAL_IDS)).map(([s, id]) => new Sync(s, id)),
-  fc.tuple(fc.constantFrom(...STACKS), fc.constantFrom(...LOGICAL_IDS)).map(([s, id]) => new Sync(s, id)),
-  fc.constant(new SettleAll()),
-  fc.tuple(fc.constantFrom(...ORGANIZATION), fc.constantFrom(...UNITS)).map(([a, u]) => new Move(a, u)),
-  fc.constantFrom(...ALL).map((a) => new AddUnmanaged(a)),
-];
+    deploy, deploy, deploy, deploy,
+    fc.constantFrom(...STACKS).map((s) => new RollbackStack(s)),
+    fc.constantFrom(...STACKS).map((s) => new DeleteStack(s)),
+    fc.tuple(fc.constantFrom(...STACKS), fc.constantFrom(...LOGICAL_IDS)).map(([s, id]) => new Sync(s, id)),
+    fc.tuple(fc.constantFrom(...STACKS), fc.constantFrom(...LOGICAL_IDS)).map(([s, id]) => new Sync(s, id)),
+    fc.constant(new SettleAll()),
+    fc.tuple(fc.constantFrom(...ORGANIZATION), fc.constantFrom(...UNITS)).map(([a, u]) => new Move(a, u)),
+    fc.constantFrom(...accounts).map((a) => new AddUnmanaged(a)),
+  ];
+}
 
 /** Steps run so far in this process (a sequence that never ran anything would prove nothing). */
 export const stepsRun = { count: 0 };
 
-export const commands = fc.commands(steps.map((arb) => arb.map((command) => counted(command))), { maxCommands: 16, size: 'large' });
+/** Random sequences of steps against `service`. */
+export function commandsFor(service: InvariantService): fc.Arbitrary<Iterable<Command>> {
+  return fc.commands(stepsOf(service).map((arb) => arb.map((command) => counted(command))), { maxCommands: 16, size: 'large' });
+}
 
 function counted(command: Command): Command {
   return {

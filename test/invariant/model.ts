@@ -1,18 +1,20 @@
 /**
  * The ownership invariant as a model (test code): what each declaration holds, and the six
- * invariants of the contract ("Version 3") checked against the real system, a GuardDuty detector
- * behind the local endpoint, driven through the bundled handler by the simulated CloudFormation.
+ * invariants of the contract ("Version 3") checked against the real system, one target (a
+ * GuardDuty detector, Inspector's or Macie's administrator, see services.ts) behind the local
+ * endpoint, driven through the bundled handler by the simulated CloudFormation.
  *
- * The world: two stacks on one detector, organization accounts in three OUs (`Three` is declared
+ * The world: two stacks on one target, organization accounts in three OUs (`Three` is declared
  * by nobody: an account moved there has left every declaration), accounts outside the
- * organization (invited), and members added by hand (unmanaged).
+ * organization (invited, where the service invites), and members added by hand (unmanaged).
  */
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { InvariantService, Member } from './services';
 import { isUnfinished, journalPrevious } from '../../src/private/ledger/held';
 import { claimAccounts, ClaimReader } from '../../src/private/ledger/ledger';
 import { ParameterReader } from '../../src/private/ledger/store';
 import { DeploymentFailed, SimulatedStack } from '../endpoint/cloudformation-driver';
-import { Declared, guardDutyTemplate, ledgerParameters, World } from '../endpoint/harness';
+import { Declared, ledgerParameters, memberTemplate, World } from '../endpoint/harness';
 
 export const ORGANIZATION = ['200000000001', '200000000002', '200000000003', '200000000004', '200000000005', '200000000006'];
 export const OUTSIDE = ['300000000001', '300000000002', '300000000003', '300000000004'];
@@ -27,19 +29,14 @@ export const LOGICAL_IDS = ['A', 'B', 'C'] as const;
 export interface ConstructDecl {
   readonly members: readonly string[];
   readonly unit?: Unit;
-  /** The construct manages S3 Protection, off (organization auto-enable turns it on). */
+  /**
+   * The construct manages per-account settings: GuardDuty's S3 Protection, off (organization
+   * auto-enable turns it on); Inspector's EC2 scanning, on.
+   */
   readonly plans?: boolean;
 }
 
-/** The one protection plan the model manages, and the status its declarations want. */
-export const PLAN = 'S3_DATA_EVENTS';
-export const PLAN_STATUS = 'DISABLED';
 export type StackDecl = Readonly<Record<string, ConstructDecl>>;
-
-export interface Member {
-  readonly status: string;
-  readonly email: string;
-}
 export type Snapshot = Record<string, string>;
 
 export interface StackModel {
@@ -102,8 +99,9 @@ export class Model {
   }
 }
 
-/** The real system: the world, the OU IDs, and a simulated stack per name. */
+/** The real system: the service under test, the world, the OU IDs, and a simulated stack per name. */
 export interface Real {
+  readonly service: InvariantService;
   readonly world: World;
   readonly units: Record<Unit, string>;
   readonly stacks: Map<StackName, SimulatedStack>;
@@ -125,23 +123,23 @@ export function template(r: Real, decl: StackDecl) {
       members: c.members,
       organizationalUnits: c.unit ? [r.units[c.unit]] : undefined,
       maxRemovals: 1000,
-      protectionPlans: c.plans ? { s3DataEvents: false } : undefined,
+      ...(c.plans && r.service.settings ? r.service.settingsProps() : {}),
     };
   }
-  return guardDutyTemplate(r.world.endpoint, constructs);
+  return memberTemplate(r.world.endpoint, r.service.name, constructs);
 }
 
-/** Accounts, statuses, recorded emails and, for members associated with the detector, the managed plan's status. */
+/** Accounts, statuses, recorded emails and, for members associated with the target, the managed plan's status (GuardDuty). */
 export function snapshot(r: Real): Snapshot {
-  const model = r.world.endpoint.model;
-  return Object.fromEntries([...model.guardDuty.values()]
-    .sort((a, b) => a.accountId.localeCompare(b.accountId))
-    .map((m) => [m.accountId, `${m.status} ${m.email}${m.status === 'Enabled' ? ` ${PLAN} ${model.features(m.accountId)[PLAN]?.status}` : ''}`]));
+  const { service, world: { endpoint } } = r;
+  return Object.fromEntries([...service.members(endpoint)]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([id, m]) => [id, `${m.status} ${m.email}${service.restoredSettings(endpoint, id, m)}`]));
 }
 
 /** The status a declaration wants an account in: organization accounts enabled, the others invited. */
-export function wanted(id: string): string[] {
-  return ORGANIZATION.includes(id) ? ['Enabled'] : ['Invited', 'EmailVerificationInProgress'];
+export function wanted(r: Real, id: string): string[] {
+  return r.service.wanted(ORGANIZATION.includes(id));
 }
 
 /**
@@ -156,7 +154,7 @@ async function claimed(r: Real): Promise<Set<string>> {
   const faults = r.world.endpoint.faults;
   r.world.endpoint.faults = {};
   try {
-    const reader = new ClaimReader(new ParameterReader(ssm), 'guardduty', r.world.endpoint.model.detectorId);
+    const reader = new ClaimReader(new ParameterReader(ssm), r.service.ledgerService, r.service.target(r.world.endpoint));
     for (const claim of (await reader.load()).claims) {
       claimAccounts(claim).forEach((id) => held.add(id));
       if (isUnfinished(claim.journal)) journalPrevious(claim, claim.journal.record).forEach((id) => held.add(id));
@@ -170,7 +168,7 @@ async function claimed(r: Real): Promise<Set<string>> {
 
 /** Invariants 1, 2, 3, 5 and 6, after any settled step; 4 is checked by the commands that roll back. */
 export async function checkInvariants(m: Model, r: Real): Promise<void> {
-  const members = r.world.endpoint.model.guardDuty;
+  const members: Map<string, Member> = r.service.members(r.world.endpoint);
   const problems: string[] = [];
   // 5: no run left anything that blocks the target.
   if (ledgerParameters(r.world.endpoint).some((n) => n.endsWith('/lock') || n.includes('/lock-takeover/'))) problems.push('a lock is left');
@@ -183,10 +181,11 @@ export async function checkInvariants(m: Model, r: Real): Promise<void> {
     for (const { key, decl } of m.liveConstructs()) {
       for (const id of [...decl.members, ...(m.lastRun.get(key) ?? [])]) {
         const member = members.get(id);
-        if (!member || !wanted(id).includes(member.status)) problems.push(`1: ${key} holds ${id}, which is ${member?.status ?? 'not a member'}`);
-        // Its plans too, once the member is associated.
-        const plan = member?.status === 'Enabled' ? r.world.endpoint.model.features(id)[PLAN]?.status : undefined;
-        if (decl.plans && !m.plansLeft.has(key) && plan !== undefined && plan !== PLAN_STATUS) problems.push(`1: ${key} declares ${PLAN} ${PLAN_STATUS} for ${id}, which has ${plan}`);
+        if (!member || !wanted(r, id).includes(member.status)) problems.push(`1: ${key} holds ${id}, which is ${member?.status ?? 'not a member'}`);
+        // Its settings too, once the member is associated (unless a sync out of time left them to the next run).
+        const checked = decl.plans && r.service.settings && !m.plansLeft.has(key);
+        const wrong = member && checked ? r.service.settingsProblem(r.world.endpoint, id, member) : undefined;
+        if (wrong) problems.push(`1: ${key} declares settings for ${id}, which has ${wrong}`);
       }
     }
     // 2: every member is unmanaged or held by a live declaration (now, at its last run, or in its claim until it runs again).
@@ -211,9 +210,9 @@ export async function checkInvariants(m: Model, r: Real): Promise<void> {
  */
 export function checkSettled(m: Model, r: Real): void {
   const expected = new Set([...m.heldNow(), ...m.unmanaged.keys()]);
-  const members = r.world.endpoint.model.guardDuty;
+  const members = r.service.members(r.world.endpoint);
   const extra = [...members.keys()].filter((id) => !expected.has(id));
-  const missing = [...m.heldNow()].filter((id) => !members.has(id) || !wanted(id).includes(members.get(id)!.status));
+  const missing = [...m.heldNow()].filter((id) => !members.has(id) || !wanted(r, id).includes(members.get(id)!.status));
   if (extra.length + missing.length > 0) {
     throw new Error(`after every declaration ran again: members no declaration holds ${extra.join(', ') || '-'}; held but not members ${missing.join(', ') || '-'}`);
   }

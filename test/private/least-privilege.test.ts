@@ -9,7 +9,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { actionsCalledByHandler } from './handler-actions';
-import { DetectiveGraphMembers, GuardDutyMembers, SecurityHubMembers } from '../../src';
+import { DetectiveGraphMembers, GuardDutyMembers, InspectorMembers, InspectorScanType, MacieMembers, SecurityHubMembers } from '../../src';
 
 /** Operations that only find the detector or graph: granted only when discovery is used. */
 const DISCOVERY = new Set(['guardduty:ListDetectors', 'detective:ListGraphs']);
@@ -19,6 +19,8 @@ const ORGANIZATIONS = new Set(['organizations:ListAccounts', 'organizations:List
 const SYNC_METRIC = 'cloudwatch:PutMetricData';
 /** Members' settings (GuardDuty protection plans): granted on the detectors only when a construct declares plans. */
 const SETTINGS = new Set(['guardduty:GetMemberDetectors', 'guardduty:UpdateMemberDetectors']);
+/** Inspector's scan types: granted (on `*`, like its member actions) only when a construct declares scanTypes. */
+const SCAN_TYPES = new Set(['inspector2:BatchGetAccountStatus', 'inspector2:Enable']);
 
 type Json = unknown;
 
@@ -90,6 +92,9 @@ interface GrantOptions {
   readonly organizationalUnits?: boolean;
   readonly syncSchedule?: boolean;
   readonly protectionPlans?: boolean;
+  readonly inspector?: boolean;
+  readonly scanTypes?: boolean;
+  readonly macie?: boolean;
 }
 
 function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions): string[] {
@@ -102,12 +107,16 @@ function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions)
     securityhub: `arn:${partition}:securityhub:${where}:hub/default`,
     ssm: `arn:${partition}:ssm:${where}:parameter/cdk-security-members/*`,
     cloudformation: `arn:${partition}:cloudformation:${where}:stack/*/*`,
+    // Inspector's and Macie's member actions support no resource-level permissions.
+    inspector2: '*',
+    macie2: '*',
   };
   const pairs: string[] = [];
   for (const action of actionsCalledByHandler()) {
     const service = action.split(':')[0];
     if ((service === 'guardduty' && !options.guardDuty) || (service === 'detective' && !options.detective)
-      || (service === 'securityhub' && !options.securityHub)) continue;
+      || (service === 'securityhub' && !options.securityHub) || (service === 'inspector2' && !options.inspector)
+      || (service === 'macie2' && !options.macie)) continue;
     if (ORGANIZATIONS.has(action)) {
       if (options.organizationalUnits) pairs.push(`${action} *`);
     } else if (action === SYNC_METRIC) {
@@ -116,6 +125,8 @@ function expectedGrants(env: typeof ENVIRONMENTS[number], options: GrantOptions)
       if (options.discovery) pairs.push(`${action} *`);
     } else if (SETTINGS.has(action)) {
       if (options.protectionPlans) pairs.push(`${action} ${resources[service]}`);
+    } else if (SCAN_TYPES.has(action)) {
+      if (options.scanTypes) pairs.push(`${action} *`);
     } else {
       pairs.push(`${action} ${resources[service]}`);
     }
@@ -146,6 +157,10 @@ test('the handler imports exactly the member and discovery operations of the ser
     'guardduty:CreateMembers', 'guardduty:DeleteMembers', 'guardduty:DescribeOrganizationConfiguration', 'guardduty:DisassociateMembers',
     'guardduty:GetDetector', 'guardduty:GetMemberDetectors', 'guardduty:GetMembers', 'guardduty:InviteMembers',
     'guardduty:ListDetectors', 'guardduty:ListMembers', 'guardduty:UpdateMemberDetectors',
+    'inspector2:AssociateMember', 'inspector2:BatchGetAccountStatus', 'inspector2:DisassociateMember', 'inspector2:Enable',
+    'inspector2:GetMember', 'inspector2:ListMembers',
+    'macie2:CreateInvitations', 'macie2:CreateMember', 'macie2:DeleteMember', 'macie2:DisassociateMember', 'macie2:GetMember',
+    'macie2:ListMembers',
     'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren',
     'securityhub:CreateMembers', 'securityhub:DeleteMembers', 'securityhub:DescribeHub', 'securityhub:DisassociateMembers',
     'securityhub:GetMembers', 'securityhub:InviteMembers', 'securityhub:ListMembers',
@@ -165,6 +180,22 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
     { name: 'GuardDuty with protection plans', guardDuty: true, detective: false, discovery: false, protectionPlans: true },
     { name: 'Security Hub synced daily', guardDuty: false, detective: false, securityHub: true, discovery: false, syncSchedule: true },
     { name: 'all three services from OUs, synced', guardDuty: true, detective: true, securityHub: true, discovery: true, organizationalUnits: true, syncSchedule: true },
+    { name: 'Inspector only', guardDuty: false, detective: false, discovery: false, inspector: true },
+    { name: 'Inspector with scan types', guardDuty: false, detective: false, discovery: false, inspector: true, scanTypes: true },
+    { name: 'Macie only', guardDuty: false, detective: false, discovery: false, macie: true },
+    {
+      name: 'all five services from OUs, synced, with plans and scan types',
+      guardDuty: true,
+      detective: true,
+      securityHub: true,
+      discovery: true,
+      organizationalUnits: true,
+      syncSchedule: true,
+      protectionPlans: true,
+      inspector: true,
+      scanTypes: true,
+      macie: true,
+    },
   ];
 
   test.each(scenarios)('$name: exactly the called actions, on this account\'s and region\'s detectors and graphs', (scenario) => {
@@ -182,6 +213,10 @@ describe.each(ENVIRONMENTS)('in partition $partition', (env) => {
         });
       }
       if (scenario.securityHub) new SecurityHubMembers(stack, 'SecurityHub', scenario.guardDuty ? {} : sources);
+      if (scenario.inspector) {
+        new InspectorMembers(stack, 'Inspector', { accountIds: ['444444444444'], ...(scenario.scanTypes ? { scanTypes: [InspectorScanType.EC2] } : {}) });
+      }
+      if (scenario.macie) new MacieMembers(stack, 'Macie', { members: [{ accountId: '444444444444', email: 'data@example.com' }] });
       if (scenario.detective) {
         new DetectiveGraphMembers(stack, 'Detective', scenario.discovery ? {} : {
           graphArn: `arn:${env.partition}:detective:${env.region}:${env.account}:graph:0123456789abcdef0123456789abcdef`,

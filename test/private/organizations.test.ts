@@ -1,5 +1,5 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { ORGANIZATIONS_CONCURRENCY, OrganizationReadError, resolveOrganizationAccounts } from '../../src/private/organizations';
+import { organizationEmails, ORGANIZATIONS_CONCURRENCY, OrganizationReadError, resolveOrganizationAccounts } from '../../src/private/organizations';
 import { clientConfig } from '../../src/private/reconcile.lambda';
 import { Endpoint, startEndpoint } from '../endpoint/member-endpoint';
 
@@ -93,4 +93,14 @@ test('an OU that cannot be read fails with the OU (and the declared one above it
   await expect(failure).rejects.toBeInstanceOf(OrganizationReadError);
   await expect(failure).rejects.toThrow(new RegExp(`^organizationalUnits: ${deep} \\(below ${workloads}\\) could not be read: (ListAccountsForParent|ListChildren) answered AccessDeniedException: You don't have permissions`));
   await expect(resolveOrganizationAccounts(client, ['ou-a1b2-missing0'])).rejects.toThrow(/organizationalUnits: ou-a1b2-missing0 could not be read: \w+ answered ParentNotFoundException/);
+});
+
+test('the email of every account of the organization, whatever its state or place (ListAccounts, pages of 20)', async () => {
+  tree();
+  for (let i = 0; i < 25; i++) endpoint.organizations.addAccount(String(300000000000 + i), { parentId: endpoint.organizations.rootId, email: `a${i}@example.com` });
+  const emails = await organizationEmails(client);
+  expect(emails.get('200000000001')).toBe('prod1@example.com');
+  expect(emails.get('300000000024')).toBe('a24@example.com');
+  expect(emails.has('200000000002')).toBe(true);
+  expect(endpoint.count('ListAccounts')).toBeGreaterThanOrEqual(2);
 });

@@ -20,6 +20,10 @@ export const DEFAULT_CONCURRENCY = 10;
  * one batch is read back, another's CreateMembers holds the slot, so the reads add no round trips.
  */
 export const CREATE_PIPELINES_PER_SLOT = 2;
+/** GetMembers batches (of up to 50) read at once. */
+export const READ_BATCH_CONCURRENCY = DEFAULT_CONCURRENCY;
+/** Calls in flight at once, reads included, for a service whose member operations take one account per call. */
+export const ONE_ACCOUNT_CONCURRENCY = 16;
 
 export interface UnprocessedAccount {
   readonly accountId: string;
@@ -43,6 +47,16 @@ export interface MemberApi {
   readonly settings?: SettingsApi;
   /** ListMembers' page maximum, to tell whether listing or reading the accounts is cheaper. */
   readonly pageSize: number;
+  /**
+   * The operations that take one account per call (the others take up to 50): the engine sends
+   * them at most {@link ONE_ACCOUNT_CONCURRENCY} at a time, every call of the run included.
+   */
+  readonly perAccount?: readonly (MemberOperation | 'GetMembers')[];
+  /**
+   * Whether a successful call only starts the change: the engine reads the accounts until each
+   * reaches a final state (within the invocation's time; the next invocation goes on awaiting).
+   */
+  readonly asynchronous?: boolean;
   listMembers(): Promise<LiveMember[]>;
   getMembers(accountIds: string[]): Promise<LiveMember[]>;
   createMembers(members: MemberDeclaration[]): Promise<CreateResult>;
@@ -63,6 +77,13 @@ export type AccountSettings = Readonly<Record<string, string>>;
 export interface SettingsReads {
   /** What one setting is called in reasons and logs, e.g. `protection plan`. */
   readonly noun: string;
+  /** Accounts one read or write call takes (default 50). */
+  readonly accountsPerCall?: number;
+  /**
+   * False when the service's settings are only ever turned on (Inspector's scan types): a
+   * rollback leaves them, and the accounts a run removes are not journaled for them.
+   */
+  readonly restorable?: boolean;
   /** The operations, for reasons: e.g. `GetMemberDetectors`, `UpdateMemberDetectors`. */
   readonly readOperation: string;
   readonly writeOperation: string;
@@ -96,6 +117,8 @@ export interface ReconcileOptions {
   readonly concurrency?: number;
   /** Epoch milliseconds after which no new batch starts. */
   readonly deadline?: number;
+  /** Members the target holds, as last read: whether listing them is cheaper than reading accounts one by one. */
+  readonly memberCount?: number;
   /** The request whose log entries hold the full detail, named in failure reasons. */
   readonly requestId?: string;
 }
@@ -125,7 +148,12 @@ export class ReconcileError extends Error {
   }
 }
 
-export function chunk<T>(items: readonly T[], size = MAX_ACCOUNTS_PER_CALL): T[][] {
+/** Accounts one call of `operation` takes. */
+export function accountsPerCall(api: Pick<MemberApi, 'perAccount'>, operation: MemberOperation | 'GetMembers'): number {
+  return api.perAccount?.includes(operation) ? 1 : MAX_ACCOUNTS_PER_CALL;
+}
+
+export function chunk<T>(items: readonly T[], size: number = MAX_ACCOUNTS_PER_CALL): T[][] {
   const batches: T[][] = [];
   for (let i = 0; i < items.length; i += size) {
     batches.push(items.slice(i, i + size));
@@ -159,6 +187,19 @@ export class Slots {
       this.free++;
     }
   }
+}
+
+/** Whether an error is the service refusing a change over its quota (HTTP 402, or its ServiceQuotaExceededException). */
+export function isQuotaError(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === 'ServiceQuotaExceededException' || e?.$metadata?.httpStatusCode === 402;
+}
+
+/** The reason a call's error gives its accounts: the service's error, and for a quota refusal the quota it hit. */
+export function callErrorReason(statuses: MemberStatusModel, err: unknown): string {
+  const reason = describeError(err);
+  if (!isQuotaError(err)) return reason;
+  return `${reason} (over the service quota: ${statuses.quotaNote ?? `${statuses.service} allows ${statuses.quota.toLocaleString('en-US')} members`})`;
 }
 
 export function describeError(err: unknown): string {

@@ -4,6 +4,8 @@
  * call past the deadline (the next invocation continues from live state).
  */
 import {
+  accountsPerCall,
+  callErrorReason,
   chunk,
   CREATE_PIPELINES_PER_SLOT,
   DEFAULT_CONCURRENCY,
@@ -12,12 +14,15 @@ import {
   ExecuteOptions,
   MemberApi,
   MemberOperation,
+  ONE_ACCOUNT_CONCURRENCY,
   ReconcileSummary,
   Slots,
   UnprocessedAccount,
 } from './api';
+import { awaitChanged, createEach } from './each-account';
+import { OutOfTime } from './one-account';
 import { forEachBounded } from '../bounded';
-import { AccountProblem, LiveMember, Removals } from '../planner';
+import { AccountProblem, LiveMember, operationName, Removals } from '../planner';
 import { MemberDeclaration } from '../properties';
 import { redactEmails } from '../report';
 
@@ -30,26 +35,28 @@ export class BatchRun {
   deferred = false;
   /** Mutating calls sent. */
   private calls = 0;
-  private readonly concurrency: number;
+  readonly concurrency: number;
   /** Held by each mutating call while it is in flight; reads do not take one. */
   private readonly callSlots: Slots;
 
-  constructor(private readonly api: MemberApi, private readonly options: ExecuteOptions) {
-    this.concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  constructor(readonly api: MemberApi, readonly options: ExecuteOptions) {
+    const perAccount = (api.perAccount?.length ?? 0) > 0;
+    this.concurrency = Math.max(1, options.concurrency ?? (perAccount ? ONE_ACCOUNT_CONCURRENCY : DEFAULT_CONCURRENCY));
     this.callSlots = new Slots(this.concurrency);
   }
 
-  private get statuses() {
+  get statuses() {
     return this.api.statuses;
   }
 
   /** Whether CreateMembers is followed by InviteMembers for the accounts it leaves invitable. */
-  private get invitesAfterCreate(): boolean {
-    return (this.options.invite || this.options.inviteAfterCreate !== undefined) && !this.statuses.createInvites;
+  get invitesAfterCreate(): boolean {
+    const { createInvites, invitable } = this.statuses;
+    return (this.options.invite || this.options.inviteAfterCreate !== undefined) && !createInvites && invitable.length > 0;
   }
 
   /** Whether an account ended where the operation was meant to put it. */
-  private reached(operation: MemberOperation, member: LiveMember | undefined): boolean {
+  reached(operation: MemberOperation, member: LiveMember | undefined): boolean {
     switch (operation) {
       case 'CreateMembers':
         // A disassociated member that CreateMembers refused is still out of the target, unless an
@@ -71,9 +78,9 @@ export class BatchRun {
     return this.options.deadline !== undefined && Date.now() > this.options.deadline && this.calls > 0;
   }
 
-  private fail(operation: string, accounts: readonly UnprocessedAccount[]) {
+  fail(operation: string, accounts: readonly UnprocessedAccount[]) {
     for (const account of accounts) {
-      this.problems.push({ operation, accountId: account.accountId, reason: account.reason });
+      this.problems.push({ operation: operationName(this.statuses, operation), accountId: account.accountId, reason: account.reason });
     }
   }
 
@@ -81,15 +88,21 @@ export class BatchRun {
   async readMembers(accountIds: readonly string[]): Promise<{ members: Map<string, LiveMember>; error?: string }> {
     const members = new Map<string, LiveMember>();
     let error: string | undefined;
-    for (const batch of chunk(accountIds)) {
+    const read = async (batch: string[]) => {
       try {
         for (const member of await this.api.getMembers(batch)) {
           members.set(member.accountId, member);
         }
       } catch (err) {
         error = describeError(err);
-        this.options.log.warn('GetMembers failed', { accounts: batch, error });
+        this.options.log.warn(`${operationName(this.statuses, 'GetMembers')} failed`, { accounts: batch, error });
       }
+    };
+    if (accountsPerCall(this.api, 'GetMembers') === 1) {
+      // One account per call: as many in flight as the run's calls may be.
+      await forEachBounded(chunk(accountIds, 1), this.concurrency, read);
+    } else {
+      for (const batch of chunk(accountIds)) await read(batch);
     }
     return { members, error };
   }
@@ -127,13 +140,18 @@ export class BatchRun {
       const inBatch = new Set(accountIds);
       unprocessed = (await send()).filter((u) => inBatch.has(u.accountId));
     } catch (err) {
-      const reason = describeError(err);
-      this.options.log.warn(`${operation} call failed`, { accounts: accountIds, error: reason });
+      if (err instanceof OutOfTime) {
+        // Throttled until the deadline, so never applied: the next invocation sends it.
+        this.deferred = true;
+        return new Set(accountIds);
+      }
+      const reason = callErrorReason(this.statuses, err);
+      this.options.log.warn(`${operationName(this.statuses, operation)} call failed`, { accounts: accountIds, error: reason });
       unprocessed = accountIds.map((accountId) => ({ accountId, reason }));
     } finally {
       this.callSlots.release();
     }
-    this.options.log.info(operation, {
+    this.options.log.info(operationName(this.statuses, operation), {
       accounts: accountIds,
       unprocessed: unprocessed.map((u) => ({ accountId: u.accountId, reason: redactEmails(u.reason) })),
     });
@@ -153,21 +171,25 @@ export class BatchRun {
     return new Set(failed.map((u) => u.accountId));
   }
 
-  private async each(accountIds: readonly string[], fn: (batch: string[]) => Promise<void>) {
-    await forEachBounded(chunk(accountIds), this.concurrency, fn);
+  private async each(operation: MemberOperation, accountIds: readonly string[], fn: (batch: string[]) => Promise<void>) {
+    await forEachBounded(chunk(accountIds, accountsPerCall(this.api, operation)), this.concurrency, fn);
   }
 
+  /** Disassociates; where that only starts the change, awaits it. Answers the accounts not (yet) out. */
   async disassociate(accountIds: readonly string[]): Promise<Set<string>> {
     const failed = new Set<string>();
-    await this.each(accountIds, async (batch) => {
+    await this.each('DisassociateMembers', accountIds, async (batch) => {
       for (const id of await this.call('DisassociateMembers', batch, () => this.api.disassociateMembers(batch))) failed.add(id);
     });
+    if (this.api.asynchronous) {
+      (await awaitChanged(this, 'DisassociateMembers', accountIds.filter((id) => !failed.has(id)))).forEach((id) => failed.add(id));
+    }
     return failed;
   }
 
   async delete(accountIds: readonly string[]): Promise<Set<string>> {
     const failed = new Set<string>();
-    await this.each(accountIds, async (batch) => {
+    await this.each('DeleteMembers', accountIds, async (batch) => {
       for (const id of await this.call('DeleteMembers', batch, () => this.api.deleteMembers(batch))) failed.add(id);
     });
     return failed;
@@ -175,7 +197,7 @@ export class BatchRun {
 
   async invite(accountIds: readonly string[]): Promise<number> {
     let invited = 0;
-    await this.each(accountIds, async (batch) => {
+    await this.each('InviteMembers', accountIds, async (batch) => {
       // Not `invited += await ...`: that reads `invited` before the await and loses counts.
       const count = await this.inviteBatch(batch);
       invited += count;
@@ -184,7 +206,7 @@ export class BatchRun {
   }
 
   /** Invites one batch; counts the accounts InviteMembers processed, not those already in place. */
-  private async inviteBatch(batch: string[], afterCreate = false): Promise<number> {
+  async inviteBatch(batch: string[], afterCreate = false): Promise<number> {
     const inPlace = new Map<string, LiveMember>();
     const failed = await this.call('InviteMembers', batch, () => this.api.inviteMembers(batch), inPlace, afterCreate);
     return batch.filter((id) => !failed.has(id) && !inPlace.has(id)).length;
@@ -199,6 +221,10 @@ export class BatchRun {
    * beside other batches' mutating calls.
    */
   async create(members: readonly MemberDeclaration[], previouslyLive: ReadonlySet<string>): Promise<void> {
+    if (accountsPerCall(this.api, 'CreateMembers') === 1) {
+      await createEach(this, members, previouslyLive);
+      return;
+    }
     const { statuses } = this;
     const withInvite = this.invitesAfterCreate;
     const invitableAfterCreate = [...statuses.invitable, ...statuses.recreatable];
@@ -253,14 +279,17 @@ export class BatchRun {
 
   /**
    * What CreateMembers (or the read after it) reports on processed accounts: a failed email
-   * verification is a failure with its reason; an accepted-but-disabled member is logged and
-   * counted, not a failure.
+   * verification, or one of the service's failed states (a region disabled in the member), is a
+   * failure with its reason; an accepted-but-disabled member is logged and counted, not a failure.
    */
-  private checkCreated(created: readonly string[], known: ReadonlyMap<string, LiveMember>): void {
+  checkCreated(created: readonly string[], known: ReadonlyMap<string, LiveMember>): void {
     for (const id of created) {
       const member = known.get(id);
       if (!member) continue;
-      if (this.statuses.verificationFailed.includes(member.status)) {
+      const failedState = this.statuses.failedStates?.[member.status];
+      if (failedState !== undefined) {
+        this.fail('CreateMembers', [{ accountId: id, reason: `the member is ${member.status}: ${failedState}` }]);
+      } else if (this.statuses.verificationFailed.includes(member.status)) {
         this.fail('CreateMembers', [{
           accountId: id,
           reason: `email verification failed (${member.status}): the declared email is not the account's root email`,

@@ -103,7 +103,7 @@ class SettingsRun {
   async read(accountIds: readonly string[]): Promise<{ settings: Map<string, AccountSettings>; notYet: string[] }> {
     const settings = new Map<string, AccountSettings>();
     const notYet: string[] = [];
-    await forEachBounded(chunk(accountIds), DEFAULT_CONCURRENCY, async (batch) => {
+    await forEachBounded(chunk(accountIds, this.api.accountsPerCall), DEFAULT_CONCURRENCY, async (batch) => {
       const out = await readAttributed(this.api, batch);
       out.settings.forEach((value, id) => settings.set(id, value));
       const unprocessed = out.unprocessed;
@@ -122,7 +122,8 @@ class SettingsRun {
       const key = JSON.stringify(Object.entries(change).sort());
       groups.set(key, [...(groups.get(key) ?? []), id]);
     }
-    const batches = [...groups].flatMap(([key, ids]) => chunk(ids).map((batch) => ({ change: Object.fromEntries(JSON.parse(key)), batch })));
+    const batches = [...groups].flatMap(([key, ids]) => chunk(ids, this.api.accountsPerCall)
+      .map((batch) => ({ change: Object.fromEntries(JSON.parse(key)), batch })));
     const written: string[] = [];
     const notYet: string[] = [];
     await forEachBounded(batches, DEFAULT_CONCURRENCY, async ({ change, batch }) => {

@@ -146,7 +146,7 @@ export interface JournalRecord {
 
 /** The emails a run needs, in SecureString. */
 export interface JournalSecret {
-  /** Declared emails of the touched accounts the run creates or recreates. */
+  /** Declared emails of the touched accounts the run creates or recreates, and of touched members recorded without one. */
   readonly create: Readonly<Record<string, string>>;
   /** Recorded emails of the touched accounts that were members. */
   readonly prior: Readonly<Record<string, string>>;

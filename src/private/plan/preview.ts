@@ -46,9 +46,14 @@ export interface ResourcePlan {
   /** Declared accounts the deployment would fail on, with the reason. */
   readonly blocked: AccountProblem[];
   readonly unchanged: number;
+  /**
+   * Declared accounts whose association is still under way (Inspector's is asynchronous): the
+   * deployment awaits them, asking nothing again. Absent when there are none.
+   */
+  readonly awaiting?: string[];
   /** Why the whole deployment would fail before any change (removal guard, quota). */
   readonly failures: string[];
-  /** Settings the deployment would change (GuardDuty: protection plans), per account. */
+  /** Settings the deployment would change (GuardDuty: protection plans; Inspector: scan types), per account. */
   readonly planChanges?: PlanChange[];
   /** Declared members whose settings wait until they are associated (invited accounts until they accept). */
   readonly plansPending?: string[];
@@ -89,6 +94,8 @@ export interface TargetPlan {
   readonly deferred?: string;
   readonly resources: ResourcePlan[];
   readonly coverage?: Coverage;
+  /** What one of the service's per-account settings is called (`protection plan`, `scan type`), when it has any. */
+  readonly settingsNoun?: string;
 }
 
 export interface PreviewContext {
@@ -114,7 +121,7 @@ export function tokenIn(value: unknown): string | undefined {
 }
 
 const isChange = (plan: ResourcePlan) => plan.deleted === true || plan.create.length + plan.invite.length + plan.recreate.length
-  + plan.remove.length + plan.blocked.length + plan.failures.length + (plan.planChanges?.length ?? 0) > 0;
+  + plan.remove.length + plan.blocked.length + plan.failures.length + (plan.planChanges?.length ?? 0) + (plan.awaiting?.length ?? 0) > 0;
 
 /** Whether a deployment would change membership (or fail trying). */
 export function wouldChange(targets: readonly TargetPlan[]): boolean {

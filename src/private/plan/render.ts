@@ -29,7 +29,7 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
   const paint = (text: string, code: keyof typeof COLORS) => (color ? `\u001b[${COLORS[code]}m${text}\u001b[0m` : text);
   const out: string[] = [];
   if (targets.length === 0) {
-    out.push('No GuardDutyMembers, DetectiveGraphMembers or SecurityHubMembers in the selected stacks.');
+    out.push('No GuardDutyMembers, DetectiveGraphMembers, SecurityHubMembers, InspectorMembers or MacieMembers in the selected stacks.');
   }
   for (const target of targets) {
     const where = `(account ${target.account ?? 'unknown'}, ${target.region})`;
@@ -45,6 +45,8 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
     out.push(...table(['Resource', 'Create', 'Invite', 'Recreate', 'Remove', 'Blocked', 'Unchanged'],
       target.resources.map((r) => [name(r), r.create.length, r.invite.length, r.recreate.length, r.remove.length,
         r.blocked.length + r.failures.length, r.unchanged].map(String))));
+    // `plans` for GuardDuty's protection plans, the noun itself for another service's settings (`scan types`).
+    const settings = !target.settingsNoun || target.settingsNoun === 'protection plan' ? 'plans' : `${target.settingsNoun}s`;
     for (const r of target.resources) {
       const lines: [string, readonly string[], keyof typeof COLORS][] = [
         ['+ create  ', r.create, 'green'],
@@ -63,8 +65,9 @@ export function renderText(targets: readonly LocatedTargetPlan[], color: boolean
         out.push(paint(`  ! fails    ${name(r)}: ${failure}`, 'red'));
       }
       const changes = (r.planChanges ?? []).map((c) => `${c.accountId} ${c.plan} ${c.from} → ${c.to}`);
-      if (changes.length > 0) out.push(paint(`  ~ plans    ${name(r)}: ${list(changes)}`, 'yellow'));
-      if (r.plansPending?.length) out.push(paint(`  … pending  ${name(r)}: plans wait for ${list(r.plansPending)} (not associated yet)`, 'dim'));
+      if (changes.length > 0) out.push(paint(`  ~ ${settings.padEnd(8)} ${name(r)}: ${list(changes)}`, 'yellow'));
+      if (r.plansPending?.length) out.push(paint(`  … pending  ${name(r)}: ${settings} wait for ${list(r.plansPending)} (not associated yet)`, 'dim'));
+      if (r.awaiting?.length) out.push(paint(`  … under way ${name(r)}: ${list(r.awaiting)} (association started; the deployment awaits it)`, 'yellow'));
     }
     const coverage = target.coverage!;
     const unclaimed = coverage.unclaimedMembers.map((m) => `${m.accountId} ${m.status}`);

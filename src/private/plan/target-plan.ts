@@ -113,6 +113,7 @@ async function planDeclared(reads: TargetReads, { resource, declaration }: ReadR
     released: plan.released,
     blocked: [...plan.blocked, ...unreadable ?? []],
     unchanged: plan.unchanged.length,
+    ...(plan.awaiting.length > 0 ? { awaiting: plan.awaiting } : {}),
     failures: [
       removalGuardReason(definition.name, definition.target.noun, removing.length, previous.length, declaration.maxRemovals),
       quotaReason(definition.name, plan, reads.members.length),
@@ -192,7 +193,8 @@ export async function previewTarget(reader: MemberReader, target: string, planne
   stacks: Stacks, deployed: DeployedResources, ctx: PreviewContext): Promise<TargetPlan> {
   const { definition } = reader;
   const ledger = new ClaimReader(new ParameterReader(ctx.clients(SSMClient)), definition.iamPrefix, definition.ledgerId(target));
-  const [{ claims }, members] = await Promise.all([ledger.load(), reader.memberReads(ctx.clients, target).listMembers()]);
+  const memberReads = reader.memberReads(ctx.clients, target);
+  const [{ claims }, members] = await Promise.all([ledger.load(), memberReads.listMembers()]);
   const reads: TargetReads = { reader, target, ledger, claims, members, stacks, ctx, resolveUnits: unitResolver(reader, ctx) };
   const resources: ResourcePlan[] = [];
   const declaredHere = new Set<string>();
@@ -203,7 +205,9 @@ export async function previewTarget(reader: MemberReader, target: string, planne
   for (const removed of planned.removed) {
     resources.push(await planRemoved(reads, removed));
   }
-  return { service: definition.name, target, resources, coverage: await coverage(reads, declaredHere, deployed) };
+  const settingsNoun = memberReads.settings?.noun;
+  const covered = await coverage(reads, declaredHere, deployed);
+  return { service: definition.name, target, resources, coverage: covered, ...(settingsNoun ? { settingsNoun } : {}) };
 }
 
 async function coverage(reads: TargetReads, declaredHere: ReadonlySet<string>, deployed: DeployedResources): Promise<Coverage> {

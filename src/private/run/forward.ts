@@ -6,14 +6,18 @@
  * is about to do.
  */
 import { RUN_BUDGET_MS } from './budgets';
+import { checkGuard, checkQuota, checkSettingsConflicts, GuardError } from './checks';
 import { recordsOf } from './claim';
 import { LiveRead, memberApi, readLive, RunContext } from './context';
 import { Inherited, inheritedRun, previousHoldings, resolveDeclared } from './declared';
 import { isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf } from './journal';
 import { done, SliceResult } from './outcome';
 import { claimedElsewhere, heldElsewhere, recordedElsewhere, Siblings } from './protection';
+import { resumeStep, Started } from './resume';
+import { step } from './step';
 import { finishUndo, stopped, StopReason } from './undo';
 import { removedAccountsSettings } from './undo-settings';
+import { unrecordedEmails } from './unrecorded-emails';
 import { Declaration } from '../declaration';
 import { MemberApi, ReconcileError } from '../engine';
 import { AccountSettings } from '../execution/api';
@@ -23,9 +27,6 @@ import { JournalRecord, RunKind, RunOptions } from '../ledger/records';
 import { changedAccounts, Plan, planMembers, removalLimit, removedAccounts } from '../planner';
 import { MemberDeclaration, ReconcileProperties } from '../properties';
 import { isAwaited } from '../stacks';
-import { checkGuard, checkQuota, checkSettingsConflicts, GuardError } from './checks';
-import { resumeStep, Started } from './resume';
-import { step } from './step';
 
 export interface ForwardRequest {
   readonly kind: RunKind;
@@ -133,7 +134,10 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   logPlan(run, plan, desired.length, holdings.previous.length);
   const organizationAccounts = await knownOrganizationAccounts(api, declaration, desired);
   const facts = { desiredIds, previousIds, plan, read, protectedIds, options, inherited, holdings, siblings, organizationAccounts };
-  const draft = draftOf(run, request, facts);
+  const drafted = draftOf(run, request, facts);
+  // Members read back without an email (Macie's organization accounts): an undo creates them again with the declared one.
+  const emails = await unrecordedEmails(run, drafted.prior, desired, request.oldProps);
+  const draft = emails.size > 0 ? { ...drafted, create: new Map([...emails, ...drafted.create]) } : drafted;
   const adopted = adoptedAccounts(run, desiredIds, previousIds, read, draft.unmanaged);
   // Released only because another declaration's units hold them now, no claim yet: still held here.
   const recorded = recordedElsewhere(run);

@@ -27,7 +27,10 @@ export interface JournalDraft {
   readonly unmanaged: ReadonlySet<string>;
   readonly protected: ReadonlySet<string>;
   readonly onlyChanges?: boolean;
-  /** Declared emails of the accounts the run creates or recreates. */
+  /**
+   * Declared emails of the accounts the run creates or recreates, and of members whose service
+   * records none (Macie's organization accounts), which an undo creates again.
+   */
   readonly create: ReadonlyMap<string, string>;
   readonly message?: string;
   /**

@@ -45,8 +45,8 @@ export async function resumeStep(run: RunContext, mine: LoadedJournal): Promise<
   const unknown: AccountProblem[] = [];
   for (const id of scope.filter((account) => desiredAll.has(account))) {
     const email = secret.create[id] ?? read.live.get(id)?.email ?? prior.get(id)?.email;
-    if (email) {
-      desired.push({ accountId: id, email });
+    if (email || api.statuses.emailless) {
+      desired.push({ accountId: id, email: email ?? '' });
     } else {
       unknown.push({ accountId: id, operation: 'CreateMembers', reason: 'no longer a member, and its email is not in the run\'s journal (it was changed outside this run): deploy again' });
     }

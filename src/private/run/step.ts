@@ -30,6 +30,7 @@ export async function step(run: RunContext, started: Started): Promise<SliceResu
     deadline,
     requestId: run.requestId,
     organizationAccounts: started.organizationAccounts,
+    memberCount: started.read.total,
   });
   let progress = addProgress(started.progress, execution.summary);
   if (execution.problems.length > 0 && journal.options.failOnUnprocessed) {

@@ -26,7 +26,7 @@ export async function removedAccountsSettings(run: RunContext, api: MemberApi, p
   live: ReadonlyMap<string, LiveMember>): Promise<Map<string, AccountSettings>> {
   const prior = new Map<string, AccountSettings>();
   const settings = api.settings;
-  if (!settings || !run.settingsAllowed.has(run.service.definition.name)) return prior;
+  if (!settings || settings.restorable === false || !run.settingsAllowed.has(run.service.definition.name)) return prior;
   // Accounts released to another declaration leave this one's settings too: removed later by
   // the other's deletion, a rollback here brings them back and needs their settings as they were.
   const released = run.own?.record?.declaration.settings ? plan.released : [];
@@ -78,7 +78,8 @@ export async function restoreSettings(run: RunContext, journal: JournalRecord, a
   deadline: number, which: (accountId: string) => boolean, recreated = false): Promise<{ problems: AccountProblem[]; complete: boolean }> {
   const journaled = run.own?.journal?.record.requestId === journal.requestId ? recordsOf(run).settingsPrior : new Map();
   const prior = withoutOthersSettings(run, new Map([...journaled].filter(([id]) => which(id))));
-  if (prior.size === 0 || !api.settings) return { problems: [], complete: true };
+  // Settings only ever turned on (Inspector's scan types) stay: turning one off is not what a rollback should do to a scanner.
+  if (prior.size === 0 || !api.settings || api.settings.restorable === false) return { problems: [], complete: true };
   const live = new Map(known);
   const unknown = [...prior.keys()].filter((id) => !live.has(id));
   if (unknown.length > 0) (await readAccounts(api, unknown)).forEach((member, id) => live.set(id, member));

@@ -19,7 +19,7 @@ export interface Invitation {
 }
 
 /** A target's members, read: all a plan needs of the member API. */
-export type MemberReads = Pick<MemberApi, 'statuses' | 'pageSize' | 'listMembers' | 'getMembers'> & {
+export type MemberReads = Pick<MemberApi, 'statuses' | 'pageSize' | 'perAccount' | 'asynchronous' | 'listMembers' | 'getMembers'> & {
   /** Reading the members' settings (GuardDuty's protection plans), when the service has any. */
   readonly settings?: SettingsReads;
 };

@@ -4,6 +4,8 @@
  */
 import { detectiveReader } from './detective/reader';
 import { guardDutyReader } from './guardduty/reader';
+import { inspectorReader } from './inspector/reader';
+import { macieReader } from './macie/reader';
 import { MemberReader } from './member-service';
 import { securityHubReader } from './securityhub/reader';
 
@@ -11,4 +13,6 @@ export const MEMBER_READERS: readonly MemberReader[] = [
   guardDutyReader,
   detectiveReader,
   securityHubReader,
+  inspectorReader,
+  macieReader,
 ];

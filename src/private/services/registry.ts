@@ -4,6 +4,8 @@
  */
 import { detective } from './detective/api';
 import { guardDuty } from './guardduty/api';
+import { inspector } from './inspector/api';
+import { macie } from './macie/api';
 import { MemberService } from './member-service';
 import { securityHub } from './securityhub/api';
 
@@ -11,6 +13,8 @@ export const MEMBER_SERVICES: readonly MemberService[] = [
   guardDuty,
   detective,
   securityHub,
+  inspector,
+  macie,
 ];
 
 /** The service a `Service` property names, or undefined. */

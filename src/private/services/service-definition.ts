@@ -29,7 +29,8 @@ export interface ServiceDefinition {
     readonly property?: string;
     /** The resource attribute that answers the target managed (`DetectorId`, `GraphArn`). */
     readonly attribute: string;
-    readonly arn: TargetArn;
+    /** Absent: the service's member actions support no resource-level permissions (granted on `*`). */
+    readonly arn?: TargetArn;
   };
   /** Member actions, granted on the target ARN. */
   readonly memberActions: readonly string[];
