@@ -45,7 +45,7 @@ export async function execute(given: MemberApi, plan: Plan, live: ReadonlyMap<st
     await run.remove(plan.removals);
   }
   run.summary.unprocessed = new Set(run.problems.map((p) => p.accountId)).size;
-  return { summary: run.summary, problems: run.problems, complete: !run.deferred, learned: run.learned };
+  return { summary: run.summary, problems: run.problems, complete: !run.deferred, learned: run.learned, underWay: [...run.underWay] };
 }
 
 /** Reads in flight at once when reading members account by account. */

@@ -113,7 +113,10 @@ function restoreMember(input: RestoreInput, restore: Restore, accountId: string,
     return;
   }
   if (now.status === prior.status || sameStatus(now.status, prior.status)) return;
-  if (statuses.recreatable.includes(now.status) && !statuses.recreatable.includes(prior.status)) {
+  if (statuses.inProgress?.includes(now.status)) {
+    // An association this restore (or the run) started, not through yet: awaited until its end.
+    plan.awaiting.push(accountId);
+  } else if (statuses.recreatable.includes(now.status) && !statuses.recreatable.includes(prior.status)) {
     // Disassociated by the run (its record kept): CreateMembers brings it back, as a removed one.
     plan.additions.create.push({ accountId, email: email ?? now.email ?? '' });
     reinvite();

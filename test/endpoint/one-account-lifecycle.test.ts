@@ -189,6 +189,38 @@ describe.each([INSPECTOR, MACIE])('$name', (service) => {
 });
 
 describe('Inspector', () => {
+  test('a disassociation under way at the end of an invocation is awaited by the next one, never sent again', async () => {
+    await start({ remainingMs: ONE_CALL_PER_INVOCATION });
+    const [kept, removed] = ids(2);
+    INSPECTOR.organize([kept, removed]);
+    const stack = world.cfn.stack('Members');
+    await stack.deploy(template(INSPECTOR, [kept, removed]));
+    world.endpoint.inspector.settleAfter = { reads: 6 };
+    await stack.deploy(template(INSPECTOR, [kept]));
+    expect(world.endpoint.count('DisassociateMember', 'ok')).toBe(1);
+    expect(INSPECTOR.active()).toEqual({ [kept]: 'ENABLED' });
+  });
+
+  test('an update cancelled while a disassociation is under way: the rollback awaits it and associates the account again', async () => {
+    await start({ remainingMs: ONE_CALL_PER_INVOCATION });
+    const [kept, removed] = ids(2);
+    INSPECTOR.organize([kept, removed]);
+    const stack = world.cfn.stack('Members');
+    await stack.deploy(template(INSPECTOR, [kept, removed]));
+    const before = INSPECTOR.active();
+    // Disassociations take many reads to go through: reads keep showing ENABLED meanwhile.
+    world.endpoint.inspector.settleAfter = { reads: 6 };
+    const next = template(INSPECTOR, [kept]);
+    const logicalId = Object.keys(next).find((id) => next[id].type === 'Custom::InspectorMembers')!;
+    const update = stack.deploy(next, { cancelDuring: { logicalId, afterCalls: 1 } });
+    await expect(update).rejects.toThrow(DeploymentFailed);
+    expect(world.endpoint.count('DisassociateMember', 'ok')).toBeGreaterThan(0);
+    // Whatever was still under way goes through: the account stays associated.
+    for (let i = 0; i < 10; i++) world.endpoint.inspector.list(false);
+    expect(INSPECTOR.active()).toEqual(before);
+    expect(world.endpoint.inspector.state()[removed]).toBe('ENABLED');
+  });
+
   test('an account outside the organization fails with the service\'s reason; scan types are enabled and read back', async () => {
     await start();
     const [a, b, outsider] = ids(3);

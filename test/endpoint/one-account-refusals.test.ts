@@ -8,6 +8,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { DeploymentFailed, synthesizeStack } from './cloudformation-driver';
 import { ledgerParameters, rootEmail, startWorld, World } from './harness';
+import { ServiceError } from './wire';
 import { InspectorMembers, MacieMembers, MemberAccount } from '../../src';
 
 jest.setTimeout(120_000);
@@ -59,6 +60,22 @@ describe('Inspector', () => {
 });
 
 describe('Macie', () => {
+  test('a removal an SCP denies fails the update as a removal, naming DeleteMember, the account and the reason', async () => {
+    world = await startWorld();
+    const [kept, leaving] = ids(2);
+    [kept, leaving].forEach((id) => world.endpoint.macie.organization.add(id));
+    const stack = world.cfn.stack('Members');
+    await stack.deploy(macieTemplate(declared([kept, leaving])));
+    world.endpoint.intercept = ({ service, operation }) => {
+      if (service === 'Macie2' && operation === 'DeleteMember') {
+        throw new ServiceError(403, 'AccessDeniedException', 'User is not authorized to perform: macie2:DeleteMember with an explicit deny in a service control policy');
+      }
+    };
+    const reason = await failureOf(stack.deploy(macieTemplate(declared([kept]))));
+    expect(reason).toMatch(new RegExp(`1 account of 1 to remove could not be removed\\. DeleteMember, 1 account: "AccessDeniedException: [^"]*explicit deny[^"]*" \\(${leaving}\\)`));
+    world.endpoint.intercept = undefined;
+  });
+
   test('an organization account that joins RegionDisabled fails the create with CreateMember and the reason', async () => {
     world = await startWorld();
     const [a, disabled] = ids(2);

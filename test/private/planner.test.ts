@@ -3,6 +3,7 @@ import { MemberDeclaration } from '../../src/private/properties';
 import { planRestore, PriorState, RestoreInput } from '../../src/private/restore-plan';
 import { DETECTIVE_STATUSES } from '../../src/private/services/detective/statuses';
 import { GUARDDUTY_STATUSES } from '../../src/private/services/guardduty/statuses';
+import { INSPECTOR_STATUSES } from '../../src/private/services/inspector/statuses';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -326,5 +327,22 @@ describe('restore of a member the run only disassociated', () => {
     });
     expect(summary(r.plan)).toEqual({ ...none, create: [A, B] });
     expect(r.reinvited).toEqual([A, B]);
+  });
+});
+
+describe('restore with asynchronous associations', () => {
+  test('an association under way (CREATED) is awaited, not taken for a state it cannot restore', () => {
+    const r = planRestore({
+      statuses: INSPECTOR_STATUSES,
+      before: new Map<string, PriorState>([[A, { status: 'ENABLED' }]]),
+      live: [live(A, 'CREATED')],
+      held: new Set([A]),
+      heldElsewhere: new Set(),
+      unmanaged: new Set(),
+      emails: new Map(),
+    });
+    expect(r.plan.awaiting).toEqual([A]);
+    expect(r.inexact).toEqual([]);
+    expect(summary(r.plan)).toEqual(none);
   });
 });

@@ -205,7 +205,7 @@ describe('create', () => {
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: DETECTOR, Members: [], FailOnUnprocessed: 'maybe' }))).rejects.toThrow("FailOnUnprocessed: expected 'true' or 'false', got 'maybe'");
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: DETECTOR, Members: [], MemberRemoval: 'SHRED' }))).rejects.toThrow("MemberRemoval: expected DELETE or DISASSOCIATE, got 'SHRED'");
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: 'bad/id', Members: [] }))).rejects.toThrow("DetectorId: 'bad/id' is not a detector ID");
-    await expect(run(cfnEvent('Create', { Service: 'Shield', Members: [] }))).rejects.toThrow("Service: expected one of GuardDuty, Detective, SecurityHub, got 'Shield'");
+    await expect(run(cfnEvent('Create', { Service: 'Shield', Members: [] }))).rejects.toThrow("Service: expected one of GuardDuty, Detective, SecurityHub, Inspector, Macie, got 'Shield'");
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: DETECTOR, Members: ['no-separator'] }))).rejects.toThrow('Members[0] is not of the form accountId:email');
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: DETECTOR, MembersCompressed: 'bm90IHpsaWI=' }))).rejects.toThrow(/^MembersCompressed does not decompress/);
     await expect(run(cfnEvent('Create', { Service: 'GuardDuty', DetectorId: DETECTOR, ...compressed(accountIds(2)), MemberCount: '3' })))

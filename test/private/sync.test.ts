@@ -105,8 +105,8 @@ test('a failed sync logs its reason, publishes one SyncFailures point, and does 
 
 test('a sync for an unknown service fails with its reason, and a metric that cannot be published is logged, not thrown', async () => {
   await endpoint.stop();
-  const result = await sync({ Service: 'Macie' });
-  expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringContaining("'Macie' is no member service") });
+  const result = await sync({ Service: 'Shield' });
+  expect(result).toMatchObject({ outcome: 'failed', reason: expect.stringContaining("'Shield' is no member service") });
   expect(errors.some((line) => line.includes('the sync failure metric could not be published'))).toBe(true);
   endpoint = await startEndpoint();
 });

@@ -241,5 +241,10 @@ export interface Execution {
   readonly complete: boolean;
   /** The state of accounts the run created, as far as it read them back or invited them. */
   readonly learned: ReadonlyMap<string, LiveMember>;
+  /**
+   * Accounts whose asynchronous removal was started but not through at the deadline (reads
+   * still show them associated): the journal keeps them, so no later plan takes them for members.
+   */
+  readonly underWay?: readonly string[];
 }
 

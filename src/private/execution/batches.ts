@@ -32,6 +32,8 @@ export class BatchRun {
   /** What the run learnt of the accounts it created (read back, invited): their state now. */
   readonly learned = new Map<string, LiveMember>();
   /** Set when the deadline left batches unattempted. */
+  /** Accounts whose asynchronous removal was started and not seen through before the deadline. */
+  readonly underWay = new Set<string>();
   deferred = false;
   /** Mutating calls sent. */
   private calls = 0;

@@ -61,6 +61,7 @@ export async function awaitChanged(run: BatchRun, operation: MemberOperation, ac
     log: run.options.log, deadline: run.options.deadline, memberCount: run.options.memberCount, operation: operationName(run.statuses, operation),
   });
   settlePending(run, 'GetMembers', outcome.pending, outcome.error);
+  if (outcome.error === undefined) outcome.pending.forEach((id) => run.underWay.add(id));
   return new Set(outcome.pending);
 }
 

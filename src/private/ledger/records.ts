@@ -161,6 +161,11 @@ export interface RunProgress {
   readonly settingsChanged?: number;
   /** Declared members that cannot take settings yet, at the run's last look. */
   readonly settingsPending?: number;
+  /**
+   * Accounts (encoded) whose asynchronous removal the run started and had not seen through:
+   * awaited before anything is planned again (reads show them associated meanwhile).
+   */
+  readonly underWay?: string;
 }
 
 /**

@@ -15,6 +15,7 @@ import { done, SliceResult } from './outcome';
 import { claimedElsewhere, heldElsewhere, recordedElsewhere, Siblings } from './protection';
 import { resumeStep, Started } from './resume';
 import { step } from './step';
+import { awaitUnderWay } from './under-way';
 import { finishUndo, stopped, StopReason } from './undo';
 import { removedAccountsSettings } from './undo-settings';
 import { unrecordedEmails } from './unrecorded-emails';
@@ -106,6 +107,8 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   const candidates = new Set(holdings.previous.filter((id) => !desiredIds.has(id)));
   const api = memberApi(run, { message: declaration.message, disableEmailNotification: declaration.disableEmailNotification });
   const siblings = { accounts: declaration.siblingAccounts, units: declaration.siblingUnits };
+  // Removals an unfinished run it takes over left under way: through before live state is read.
+  const underWay = inherited && run.own?.journal ? await awaitUnderWay(run, api, run.own.journal.state.progress, run.deadline) : [];
   let [read, protectedIds] = await Promise.all([
     readLive(run, api, [...new Set([...desiredIds, ...previousIds])]),
     heldElsewhere(run, candidates, siblings),
@@ -144,7 +147,7 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   const retained = plan.released.filter((id) => !recorded.has(id));
   const leavingSettings = await removedAccountsSettings(run, api, plan, read.live);
   const journal = await writeAhead(run, draft, declaration, { desired: desiredIds, adopted, retained }, leavingSettings);
-  return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, desired: [...desiredIds], organizationAccounts };
+  return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, desired: [...desiredIds], organizationAccounts, underWay };
 }
 
 /** What `begin` learnt, for the journal. */

@@ -8,6 +8,7 @@ import { checkGuard, checkQuota } from './checks';
 import { memberApi, readLive, RunContext, LiveRead } from './context';
 import { decodePrior } from './journal';
 import { heldElsewhere, recordedSiblings } from './protection';
+import { awaitUnderWay } from './under-way';
 import { MemberApi } from '../engine';
 import { decodeAccounts } from '../ledger/codec';
 import { journalDesired, journalPrevious } from '../ledger/held';
@@ -29,6 +30,8 @@ export interface Started {
   readonly desired: readonly string[];
   /** Accounts known to be organization accounts: CreateMembers enables them, no read-back or invitation. */
   readonly organizationAccounts?: ReadonlySet<string>;
+  /** Removals an earlier invocation started that are still under way (the journal keeps them). */
+  readonly underWay: readonly string[];
 }
 
 export async function resumeStep(run: RunContext, mine: LoadedJournal): Promise<Started> {
@@ -40,7 +43,11 @@ export async function resumeStep(run: RunContext, mine: LoadedJournal): Promise<
   const desiredAll = new Set(journalDesired(own, mine.record));
   const previousAll = new Set(journalPrevious(own, mine.record));
   const api = memberApi(run, { message: secret.message, disableEmailNotification: record.options.disableEmailNotification });
+  // Removals the last invocation left under way: through before live state is read.
+  const underWay = await awaitUnderWay(run, api, mine.state.progress, run.deadline);
   const read = await readLive(run, api, scope);
+  // Still leaving: not members to plan for (asked again, the service may refuse the second call).
+  underWay.forEach((id) => read.live.delete(id));
   const desired: MemberDeclaration[] = [];
   const unknown: AccountProblem[] = [];
   for (const id of scope.filter((account) => desiredAll.has(account))) {
@@ -70,6 +77,14 @@ export async function resumeStep(run: RunContext, mine: LoadedJournal): Promise<
   const staticIds = record.staticMembers !== undefined ? new Set(decodeAccounts(record.staticMembers)) : undefined;
   const organizationAccounts = staticIds ? new Set([...desiredAll].filter((id) => !staticIds.has(id))) : undefined;
   return {
-    journal: record, progress: mine.state.progress, api, plan, read, declared: desiredAll.size, desired: [...desiredAll], organizationAccounts,
+    journal: record,
+    progress: mine.state.progress,
+    api,
+    plan,
+    read,
+    declared: desiredAll.size,
+    desired: [...desiredAll],
+    organizationAccounts,
+    underWay,
   };
 }

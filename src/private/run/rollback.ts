@@ -18,7 +18,7 @@ export async function rollbackUpdate(run: RunContext, failedFingerprint: string 
     run.log.info('rollback: the failed deployment changed nothing here', { phase: journal?.state.phase });
     return done(definition, run.target);
   }
-  const played = await playBack(run, journal.record);
+  const played = await playBack(run, journal);
   if (!played.execution.complete && Date.now() < undoDeadline(run)) {
     return CONTINUE;
   }
@@ -44,7 +44,7 @@ export async function rollbackDelete(run: RunContext): Promise<SliceResult> {
     run.log.info('rollback delete: nothing left to undo', { phase: journal?.state.phase });
     return done(definition, run.target);
   }
-  const played = await playBack(run, journal.record);
+  const played = await playBack(run, journal);
   if (!played.execution.complete && Date.now() < undoDeadline(run)) {
     return CONTINUE;
   }

@@ -10,11 +10,12 @@ import { RunContext, writeCensus } from './context';
 import { addProgress, writeState } from './journal';
 import { CONTINUE, done, SliceResult } from './outcome';
 import { Started } from './resume';
+import { withUnderWay } from './under-way';
 import { stopped } from './undo';
 import { accountCount, execute, Execution, failureReason, readAccounts, ReconcileError } from '../engine';
 import { applySettings, SettingsOutcome } from '../execution/settings';
 import { RunProgress } from '../ledger/records';
-import { AccountProblem, LiveMember, removedAccounts } from '../planner';
+import { AccountProblem, LiveMember, operationName, removedAccounts } from '../planner';
 
 type Failure = { readonly problems: readonly AccountProblem[]; readonly headline: string };
 
@@ -32,7 +33,7 @@ export async function step(run: RunContext, started: Started): Promise<SliceResu
     organizationAccounts: started.organizationAccounts,
     memberCount: started.read.total,
   });
-  let progress = addProgress(started.progress, execution.summary);
+  let progress = withUnderWay(addProgress(started.progress, execution.summary), [...started.underWay, ...execution.underWay ?? []]);
   if (execution.problems.length > 0 && journal.options.failOnUnprocessed) {
     return failed(run, started, membershipFailure(run, started, execution), progress);
   }
@@ -43,7 +44,8 @@ export async function step(run: RunContext, started: Started): Promise<SliceResu
       return failed(run, started, settingsFailure(run, started, settings), progress);
     }
   }
-  if (!execution.complete || (settings && !settings.complete)) {
+  // Removals still under way: the run is not through until they are (the next invocation awaits them).
+  if (!execution.complete || (settings && !settings.complete) || progress.underWay !== undefined) {
     return outOfInvocation(run, started, execution, progress);
   }
   const ignored = [...execution.problems, ...(settings?.problems ?? [])];
@@ -108,7 +110,8 @@ async function settingsStep(run: RunContext, started: Started, execution: Execut
 function membershipFailure(run: RunContext, started: Started, execution: Execution): Failure {
   const failedCount = new Set(execution.problems.map((p) => p.accountId)).size;
   const removing = removedAccounts(started.plan.removals).length;
-  const inRemovals = removing > 0 && execution.problems.every((p) => p.operation === 'DisassociateMembers' || p.operation === 'DeleteMembers');
+  const removalOperations = ['DisassociateMembers', 'DeleteMembers'].flatMap((op) => [op, operationName(started.api.statuses, op)]);
+  const inRemovals = removing > 0 && execution.problems.every((p) => removalOperations.includes(p.operation));
   run.log.error(inRemovals ? 'removals failed' : 'additions failed', { problems: execution.problems });
   return {
     problems: execution.problems,

@@ -10,12 +10,13 @@ import { memberApi, RunContext } from './context';
 import { decodePrior, writeState } from './journal';
 import { CONTINUE, namedAccounts, SliceResult } from './outcome';
 import { heldElsewhere, NO_SIBLINGS, pendingRestores } from './protection';
+import { awaitUnderWay, withUnderWay } from './under-way';
 import { restoreSettings } from './undo-settings';
-import { accountCount, execute, Execution, failureReason, MemberApi, readAccounts, ReconcileError } from '../engine';
+import { accountCount, emptySummary, execute, Execution, failureReason, MemberApi, readAccounts, ReconcileError } from '../engine';
 import { decodeAccounts } from '../ledger/codec';
 import { journalPrevious } from '../ledger/held';
 import { LoadedJournal } from '../ledger/ledger';
-import { JournalRecord, JournalSecret } from '../ledger/records';
+import { JournalRecord, JournalSecret, RunProgress } from '../ledger/records';
 import { AccountProblem, LiveMember, removedAccounts } from '../planner';
 import { REASON_BUDGET_BYTES } from '../report';
 import { planRestore, PriorState, Restore } from '../restore-plan';
@@ -91,7 +92,7 @@ async function beginUndo(run: RunContext, journal: LoadedJournal, why: UndoCause
  * or out of time (the rollback that follows continues it from the journal).
  */
 export async function finishUndo(run: RunContext, journal: LoadedJournal): Promise<SliceResult> {
-  const undo = await playBack(run, journal.record);
+  const undo = await playBack(run, journal);
   if (!undo.execution.complete && Date.now() < undoDeadline(run)) {
     return CONTINUE;
   }
@@ -133,12 +134,21 @@ export interface PlayedBack {
   readonly problems: AccountProblem[];
 }
 
-/** Plays back `journal`'s run and, once complete, puts the claim back (keeping accounts it created that are left). */
-export async function playBack(run: RunContext, journal: JournalRecord): Promise<PlayedBack> {
+/**
+ * Plays back `loaded`'s run (its state says what it left under way) and, once complete, puts
+ * the claim back (keeping accounts it created that are left).
+ */
+export async function playBack(run: RunContext, loaded: LoadedJournal): Promise<PlayedBack> {
+  const journal = loaded.record;
   const secret = await run.ledger.loadJournalSecret(journal);
   const before = decodePrior(journal, secret);
   const api = memberApi(run, { message: secret.message, disableEmailNotification: journal.options.disableEmailNotification });
-  const { live, elsewhere, restore } = await planPlayback(run, journal, api, before, secret);
+  const { live, elsewhere, restore, underWay } = await planPlayback(run, journal, loaded.state.progress, api, before, secret);
+  if (underWay.length > 0) return awaiting(run, restore, underWay);
+  // Through: what the playback associates again from here on is not awaited as leaving.
+  if (loaded.state.progress.underWay !== undefined) {
+    await recordsOf(run).writeState(journal, { ...loaded.state, progress: withUnderWay(loaded.state.progress, []) });
+  }
   // Settings of the accounts the playback removes first (they get their plans back before they
   // go); the others' after the membership playback.
   const deadline = Math.min(run.deadline, undoDeadline(run));
@@ -178,8 +188,10 @@ export async function playBack(run: RunContext, journal: JournalRecord): Promise
 }
 
 /** The restore of `journal`'s run, from live state and what other declarations hold. */
-async function planPlayback(run: RunContext, journal: JournalRecord, api: MemberApi, before: Map<string, PriorState>, secret: JournalSecret)
-  : Promise<{ live: Map<string, LiveMember>; elsewhere: Set<string>; restore: Restore }> {
+async function planPlayback(run: RunContext, journal: JournalRecord, progress: RunProgress, api: MemberApi, before: Map<string, PriorState>,
+  secret: JournalSecret): Promise<{ live: Map<string, LiveMember>; elsewhere: Set<string>; restore: Restore; underWay: string[] }> {
+  // Removals the run left under way read as members until they are through: awaited first.
+  const underWay = await awaitUnderWay(run, api, progress, Math.min(run.deadline, undoDeadline(run)));
   const previous = run.own ? journalPrevious(run.own, journal) : [];
   // What other claims record, and what the stack's other journals of the same operation put
   // back, say what others hold: the siblings a claim recorded may have changed since, and an
@@ -199,7 +211,13 @@ async function planPlayback(run: RunContext, journal: JournalRecord, api: Member
     emails: new Map(Object.entries(secret.create)),
   });
   logRestore(run, restore);
-  return { live, elsewhere, restore };
+  return { live, elsewhere, restore, underWay };
+}
+
+/** A playback that waits for removals still under way: nothing is changed before they are through. */
+function awaiting(run: RunContext, restore: Restore, underWay: readonly string[]): PlayedBack {
+  run.log.info('the playback awaits removals still under way', { accounts: underWay });
+  return { execution: { summary: emptySummary(), problems: [], complete: false, learned: new Map() }, restore, leftovers: [], problems: [] };
 }
 
 function logRestore(run: RunContext, restore: Restore): void {

@@ -28,15 +28,19 @@ describe('Inspector', () => {
     expect(mock.commandCalls(ListMembersCommand)[0].args[0].input).toMatchObject({ onlyAssociated: false, maxResults: 50 });
   });
 
-  test('GetMember: no member in the answer, not found and access denied are no member; another error is the read\'s', async () => {
+  test('GetMember: no member in the answer, not found and "no access to get member account" are no member; another error is the read\'s', async () => {
     mock.on(GetMemberCommand, { accountId: '100000000001' }).resolves({})
       .on(GetMemberCommand, { accountId: '100000000002' }).rejects(serviceError('ResourceNotFoundException'))
-      .on(GetMemberCommand, { accountId: '100000000003' }).rejects(serviceError('AccessDeniedException'))
+      .on(GetMemberCommand, { accountId: '100000000003' }).rejects(serviceError('AccessDeniedException', 'Invoking account does not have access to get member account'))
       .on(GetMemberCommand, { accountId: '100000000004' }).resolves({ member: { accountId: '100000000004', relationshipStatus: 'DISASSOCIATED' as never } });
     expect(await api().getMembers(['100000000001', '100000000002', '100000000003', '100000000004']))
       .toEqual([{ accountId: '100000000004', status: 'DISASSOCIATED' }]);
     mock.on(GetMemberCommand).rejects(serviceError('InternalServerException', 'try later'));
     await expect(api().getMembers(['100000000005'])).rejects.toThrow('try later');
+
+    // Any other denial (an SCP, a missing grant) is an error, never taken for absence.
+    mock.on(GetMemberCommand).rejects(serviceError('AccessDeniedException', 'explicit deny in a service control policy'));
+    await expect(api().getMembers(['100000000006'])).rejects.toThrow('explicit deny');
   });
 
   test('BatchGetAccountStatus and Enable: missing lists are empty, a failed account without an ID is named empty; nothing to enable, no call', async () => {

@@ -87,11 +87,19 @@ export class InspectorMemberReads implements MemberReads {
         const member = found && liveMember(found);
         if (member) members.push(member);
       } catch (err) {
-        if (errorName(err) !== 'ResourceNotFoundException' && errorName(err) !== 'AccessDeniedException') throw err;
+        if (errorName(err) !== 'ResourceNotFoundException' && !notInOrganization(err)) throw err;
       }
     }
     return members;
   }
+}
+
+/**
+ * GetMember's answer for an account outside the organization: no member. Any other access
+ * denial (an SCP, a missing grant) is an error, never taken for absence.
+ */
+function notInOrganization(err: unknown): boolean {
+  return errorName(err) === 'AccessDeniedException' && /does not have access to get member account/i.test((err as Error).message ?? '');
 }
 
 /** `inspector2:<region>`: the region the handler's (or `plan`'s) clients call. */
