@@ -153,7 +153,7 @@ describe.each([INSPECTOR, MACIE])('$name', (service) => {
   });
 
   test('300 accounts under throttling: no throttling failure, and each account gets exactly one successful call', async () => {
-    await start({ faults: { throttleRate: 0.25 } });
+    await start({ faults: { throttleRate: 0.1 } });
     const list = ids(300);
     service.organize(list);
     const stack = world.cfn.stack('Members');
