@@ -8,15 +8,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import * as guardduty from 'aws-cdk-lib/aws-guardduty';
+import { startPlanWorld } from './plan-world';
 import { DetectiveGraphMembers, GuardDutyMembers, MemberAccount, SecurityHubMembers } from '../../../src';
 import { EXIT_CHANGES, EXIT_ERROR, EXIT_UNCHANGED, runCli } from '../../../src/private/plan/cli';
 import { syntheticAccounts } from '../../endpoint/accounts';
-import { CloudFormationSimulator, Handler, synthesizeStack, Template } from '../../endpoint/cloudformation-driver';
-import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
+import { CloudFormationSimulator, synthesizeStack, Template } from '../../endpoint/cloudformation-driver';
+import { Endpoint } from '../../endpoint/member-endpoint';
 
 jest.setTimeout(60_000);
 
-const BUNDLE = path.join(__dirname, '..', '..', '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
 const READ_ONLY = /^(List|Get|Describe)/;
 
 let endpoint: Endpoint;
@@ -25,24 +25,7 @@ const savedEnv = { ...process.env };
 const accounts = syntheticAccounts(8, 7);
 
 beforeEach(async () => {
-  endpoint = await startEndpoint();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  let handler!: Handler;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is loaded as Lambda loads it
-    handler = require(BUNDLE).handler;
-  });
-  cfn = new CloudFormationSimulator(endpoint, handler, { functionName: 'Members-SecurityMembers-0123abcd' });
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'info').mockImplementation(() => undefined);
-  jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  ({ endpoint, cfn } = await startPlanWorld());
 });
 
 afterEach(async () => {

@@ -7,14 +7,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CfnWaitConditionHandle, Stack } from 'aws-cdk-lib';
+import { startPlanWorld } from './plan-world';
 import { InspectorMembers, InspectorScanType, MacieMembers } from '../../../src';
 import { EXIT_CHANGES, EXIT_UNCHANGED, runCli } from '../../../src/private/plan/cli';
-import { CloudFormationSimulator, Handler, synthesizeStack, Template } from '../../endpoint/cloudformation-driver';
-import { Endpoint, startEndpoint } from '../../endpoint/member-endpoint';
+import { CloudFormationSimulator, synthesizeStack, Template } from '../../endpoint/cloudformation-driver';
+import { Endpoint } from '../../endpoint/member-endpoint';
 
 jest.setTimeout(60_000);
 
-const BUNDLE = path.join(__dirname, '..', '..', '..', 'assets', 'private', 'reconcile.lambda', 'index.js');
 const READ_ONLY = /^(List|Get|BatchGet|Describe)/;
 
 let endpoint: Endpoint;
@@ -23,21 +23,7 @@ const savedEnv = { ...process.env };
 const ids = (n: number, first = 100000000000) => Array.from({ length: n }, (_, i) => String(first + i));
 
 beforeEach(async () => {
-  endpoint = await startEndpoint();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  });
-  let handler!: Handler;
-  jest.isolateModules(() => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the bundle is loaded as Lambda loads it
-    handler = require(BUNDLE).handler;
-  });
-  cfn = new CloudFormationSimulator(endpoint, handler, { functionName: 'Members-SecurityMembers-0123abcd' });
-  for (const level of ['log', 'info', 'warn', 'error'] as const) jest.spyOn(console, level).mockImplementation(() => undefined);
+  ({ endpoint, cfn } = await startPlanWorld());
 });
 
 afterEach(async () => {
