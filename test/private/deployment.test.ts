@@ -243,12 +243,12 @@ describe('the Provider framework runs one request twice', () => {
 });
 
 describe('ledger writes that fail', () => {
-  function clients(failClaimWrites: () => boolean) {
+  type SsmInput = { Name?: string; Value?: string; Names?: string[] };
+  function failing(fails: (input: SsmInput) => boolean) {
     const wire = { region: 'us-east-1', endpoint: endpoint.url, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 };
     const ssm = new SSMClient(wire);
     ssm.middlewareStack.add((next) => async (args) => {
-      const input = args.input as { Name?: string; Value?: string };
-      if (input.Value !== undefined && input.Name?.includes('/claim/') && failClaimWrites()) {
+      if (fails(args.input as SsmInput)) {
         throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
       }
       return next(args);
@@ -256,6 +256,63 @@ describe('ledger writes that fail', () => {
     return clientsOf(new guardduty.GuardDutyClient({ region: 'us-east-1', maxAttempts: 1 }),
       new detective.DetectiveClient({ region: 'us-east-1', maxAttempts: 1 }), ssm, new CloudFormationClient(wire));
   }
+  const clients = (failClaimWrites: () => boolean) => failing((input) => input.Value !== undefined && input.Name?.includes('/claim/') === true && failClaimWrites());
+
+  test('a create whose journal cannot be written changes nothing; the claim written in the same round does not count, and nothing of the run is left', async () => {
+    const ids = accountIds(3);
+    gd.add('999999999990', 'Enabled');
+    let fail = true;
+    const journalFails = failing((input) => input.Value !== undefined && input.Name?.includes('/journal/') === true && fail);
+    await expect(handleEvent(cfnEvent('Create', props([...ids, '999999999990']), { stackId }), lambdaContext, journalFails)).rejects.toThrow(/Rate exceeded/);
+    expect(mutations()).toEqual([]);
+    // The claim and the declaration's emails landed; the cleanup took them, and the lock went.
+    expect(endpoint.calls.some((c) => c.operation === 'PutParameter' && c.name?.includes('/claim/'))).toBe(true);
+    expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
+    fail = false;
+    endpoint.cloudFormation.setStatus(stackId, 'ROLLBACK_IN_PROGRESS');
+    await handleEvent(cfnEvent('Delete', props([...ids, '999999999990']), { physicalId: DETECTOR, stackId }), lambdaContext, journalFails);
+    expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
+  });
+
+  test('a round cut short whose claim outlived the run (no cleanup either): that claim does not count, and the next run removes nothing by it', async () => {
+    const [held, adopted] = accountIds(2);
+    await run(cfnEvent('Create', props([held]), { stackId }));
+    gd.add(adopted, 'Enabled');
+    endpoint.cloudFormation.setStatus(stackId, 'UPDATE_IN_PROGRESS');
+    let fail = true;
+    const cutShort = failing((input) => fail && ((input.Value !== undefined && input.Name?.includes('/journal/') === true) || (input.Names?.length ?? 0) > 1));
+    await expect(handleEvent(cfnEvent('Update', props([held, adopted]), { old: props([held]), physicalId: DETECTOR, stackId }), lambdaContext, cutShort))
+      .rejects.toThrow(/Rate exceeded/);
+    expect(claims()).toHaveLength(2);
+    fail = false;
+    // Had the cut-short claim counted, this update would take the adopted account for one it held, and remove it.
+    await run(cfnEvent('Update', props([held]), { old: props([held]), physicalId: DETECTOR, stackId }));
+    expect(gd.state()).toEqual({ [held]: 'Invited', [adopted]: 'Enabled' });
+  });
+
+  test('the cleanup\'s deletes go in the lock\'s release call; when that call fails, the lock is released alone and the next run cleans up', async () => {
+    const ids = accountIds(4);
+    await run(cfnEvent('Create', props(ids.slice(0, 2)), { stackId }));
+    endpoint.cloudFormation.setStatus(stackId, 'UPDATE_IN_PROGRESS');
+    endpoint.calls.length = 0;
+    await run(cfnEvent('Update', props(ids.slice(0, 3)), { old: props(ids.slice(0, 2)), physicalId: DETECTOR, stackId }));
+    // The create's journal and state are stale now: deleted with the lock, in one call, listed beside the claims' read.
+    expect(endpoint.calls.filter((c) => c.operation === 'DeleteParameters')).toHaveLength(1);
+    expect(endpoint.calls.filter((c) => c.operation === 'GetParametersByPath')).toHaveLength(2);
+    const generations = (kind: string) => new Set([...endpoint.ssm.parameters.keys()].filter((n) => n.includes(`/${kind}/`)).map((n) => n.split('/').at(-2))).size;
+    expect([generations('journal'), generations('journal-state'), generations('claim')]).toEqual([1, 1, 2]);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    let fail = true;
+    const deletesFail = failing((input) => (input.Names?.length ?? 0) > 1 && fail);
+    await handleEvent(cfnEvent('Update', props(ids), { old: props(ids.slice(0, 3)), physicalId: DETECTOR, stackId }), lambdaContext, deletesFail);
+    expect(endpoint.ssm.parameters.has(LOCK)).toBe(false);
+    expect(JSON.stringify(warn.mock.calls)).toContain('clean-up of older records failed: the next run tries again');
+    expect(generations('journal')).toBe(2);
+    fail = false;
+    await handleEvent(cfnEvent('Update', props(ids.slice(1)), { old: props(ids), physicalId: DETECTOR, stackId }), lambdaContext, deletesFail);
+    expect([generations('journal'), generations('journal-state'), generations('claim')]).toEqual([1, 1, 2]);
+    expect(Object.keys(gd.state()).sort()).toEqual(ids.slice(1));
+  });
 
   test('a create whose claim cannot be written fails before any change; its rollback Delete finds the journal and leaves no record', async () => {
     const ids = accountIds(3);
@@ -355,6 +412,17 @@ describe('time budgets', () => {
     const started = late(await onEvent(event), RUN_BUDGET_MS / 60_000 + 1);
     await expect(isComplete(event, started)).rejects.toThrow('GuardDuty: the run could not start within 24 minutes of the event; nothing was changed.');
     expect(mutations()).toEqual([]);
+  });
+
+  test('a create that goes on in later invocations creates with the declaration record\'s emails: its journal does not write them again', async () => {
+    const ids = accountIds(120);
+    const event = cfnEvent('Create', props(ids, { Message: 'Welcome' }), { stackId });
+    const started = await onEvent(event);
+    expect(await isComplete(event, started, oneCall)).toEqual({ IsComplete: false });
+    expect([...endpoint.ssm.parameters.keys()].filter((name) => name.includes('/journal-secret/'))).toEqual([]);
+    expect(await isComplete(event, started)).toMatchObject({ IsComplete: true });
+    expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
+    expect(ids.every((id) => gd.members.get(id)?.email === `${id}@example.com`)).toBe(true);
   });
 
   test('a create past the run budget is undone and fails with its progress', async () => {

@@ -138,10 +138,24 @@ export class ClaimReader {
     return ref ? this.loadRecord<DeclarationSecret>(ref) : undefined;
   }
 
-  /** A journal's emails (SecureString), exactly the record it names. */
+  /**
+   * A journal's emails (SecureString), exactly the records it names: its secret, and the
+   * declaration record that holds the invitation message and the declared emails of `createDeclared`.
+   */
   async loadJournalSecret(journal: JournalRecord): Promise<JournalSecret> {
-    const secret = journal.secret ? await this.loadRecord<JournalSecret>(journal.secret) : undefined;
-    return secret ?? { create: {}, prior: {} };
+    const [stored, declared] = await Promise.all([
+      journal.secret ? this.loadRecord<JournalSecret>(journal.secret) : undefined,
+      this.loadDeclaration(journal.declaration),
+    ]);
+    const secret = stored ?? { create: {}, prior: {} };
+    if (!journal.declaration) return secret;
+    const emails = new Map(declared?.members ?? []);
+    const create: Record<string, string> = {};
+    for (const id of decodeAccounts(journal.createDeclared)) {
+      const email = emails.get(id);
+      if (email !== undefined) create[id] = email;
+    }
+    return { create: { ...create, ...secret.create }, prior: secret.prior, message: declared?.message };
   }
 
   private async loadRecord<T>(ref: RecordRef): Promise<T | undefined> {
@@ -165,9 +179,9 @@ function parseJson<T>(text: string | undefined): T | undefined {
 
 /** One resource's records among the target's String parameters; undefined when they name no resource. */
 function loadClaim(parameters: ReadonlyMap<string, string>, path: string, names: string[]): LoadedClaim | undefined {
-  const generations = generationsOf<ClaimRecord>(parameters, `${path}/claim`);
-  const newest = [...generations.keys()].sort().pop();
   const journal = latestRecord<JournalRecord>(parameters, `${path}/journal`);
+  const generations = committedClaims(generationsOf<ClaimRecord>(parameters, `${path}/claim`), journal?.generation);
+  const newest = [...generations.keys()].sort().pop();
   const record = newest ? generations.get(newest) : undefined;
   const key = record ?? journal?.value;
   if (!key || (record?.v ?? journal?.value.v) !== 3) {
@@ -183,6 +197,17 @@ function loadClaim(parameters: ReadonlyMap<string, string>, path: string, names:
     journal: journal ? withState(parameters, path, journal) : undefined,
     names,
   };
+}
+
+/**
+ * The claim generations that count. A run writes its journal and its claim in one round; a
+ * generation written with a journal newer than the newest complete one belongs to a round cut
+ * short (the journal never landed): it is as if it had not been written. Generations of earlier
+ * runs name older journals, cleaned up since, and count.
+ */
+export function committedClaims(generations: ReadonlyMap<string, ClaimRecord>, newestJournal: string | undefined): Map<string, ClaimRecord> {
+  return new Map([...generations].filter(([, record]) => record.journal === undefined
+    || (newestJournal !== undefined && record.journal <= newestJournal)));
 }
 
 /** A journal with its latest state when that belongs to the same run (else: as the journal was written). */
@@ -209,6 +234,14 @@ export function settingsPrior(record: SettingsJournal): Map<string, Readonly<Rec
   return prior;
 }
 
+/** A journal's parameters: the secret's, then the journal's (which names the secret). */
+export interface JournalWrites {
+  readonly secret: ParameterWrite[];
+  readonly journal: ParameterWrite[];
+  /** The journal as written. */
+  readonly record: JournalRecord;
+}
+
 /** A target's ledger for the handler: reads, writes, census and lock. */
 export class TargetLedger extends ClaimReader {
   readonly lock: TargetLock;
@@ -226,12 +259,15 @@ export class TargetLedger extends ClaimReader {
     return recordWrites(`${path}/declaration`, record, true);
   }
 
-  /** The journal; with emails, its secret record first (the journal names it). */
-  journalWrites(path: string, record: JournalRecord, secret: JournalSecret): ParameterWrite[] {
+  /**
+   * The journal's writes: its secret record (when it holds any email or message) and the journal
+   * of generation `generation` naming it. The secret must be complete before the journal is written.
+   */
+  journalWrites(path: string, record: JournalRecord, secret: JournalSecret, generation: string): JournalWrites {
     const hasSecret = Object.keys(secret.create).length + Object.keys(secret.prior).length > 0 || secret.message !== undefined;
     const secretWrites = hasSecret ? recordWrites(`${path}/journal-secret`, secret, true) : [];
-    const named = secretWrites.length > 0 ? { ...record, secret: recordRef(secretWrites) } : record;
-    return [...secretWrites, ...recordWrites(`${path}/journal`, named, false)];
+    const named: JournalRecord = { ...record, secret: secretWrites.length > 0 ? recordRef(secretWrites) : undefined };
+    return { secret: secretWrites, journal: recordWrites(`${path}/journal`, named, false, generation), record: named };
   }
 
   stateWrites(path: string, state: JournalState): ParameterWrite[] {

@@ -120,12 +120,16 @@ export class TargetLock {
     return { acquired: true };
   }
 
-  /** Releases `owner`'s lock (and its takeover slots); a lock someone else holds stays theirs. */
-  async release(owner: string): Promise<void> {
+  /**
+   * Releases `owner`'s lock (and its takeover slots); a lock someone else holds stays theirs.
+   * `alongside` (the run's stale records) is deleted in the same call.
+   */
+  async release(owner: string, alongside: readonly string[] = []): Promise<void> {
     const current = this.held?.owner === owner ? this.held : parse<LockRecord>(await this.store.get(this.name));
     this.held = undefined;
-    if (current?.owner === owner) {
-      await this.store.delete([this.name, ...(current.takeover ?? [])]);
+    const lock = current?.owner === owner ? [this.name, ...(current.takeover ?? [])] : [];
+    if (lock.length + alongside.length > 0) {
+      await this.store.delete([...lock, ...alongside]);
     }
   }
 }

@@ -67,6 +67,12 @@ export interface ClaimRecord {
   readonly retained?: string;
   /** The SecureString declaration record (static members' emails, invitation message) of this generation. */
   readonly declarationRecord?: RecordRef;
+  /**
+   * The generation of the journal written in the same round as this claim generation: the
+   * generation counts only once that journal is complete (see `committedClaims` in ledger.ts).
+   * Unset on generations written without a journal (an undo's, earlier versions').
+   */
+  readonly journal?: string;
   readonly updatedAt: string;
 }
 
@@ -142,6 +148,13 @@ export interface JournalRecord {
   readonly staticMembers?: string;
   /** The SecureString part: emails. */
   readonly secret?: RecordRef;
+  /**
+   * The declaration record (SecureString) of the claim generation the run wrote: the invitation
+   * message, and the emails of `createDeclared`, are read from it rather than written twice.
+   */
+  readonly declaration?: RecordRef;
+  /** Account codec: the accounts to create whose email is the one `declaration` records (the rest are in the secret). */
+  readonly createDeclared?: string;
 }
 
 /** The emails a run needs, in SecureString. */

@@ -10,6 +10,7 @@ import { liveOthers } from './protection';
 import { decodeAccounts, encodeAccounts, newGeneration } from '../ledger/codec';
 import { parseRecordName, recordNames, recordRef } from '../ledger/ledger';
 import { ClaimRecord, JournalPhase, JournalRecord, JournalSecret, JournalState, RecordRef } from '../ledger/records';
+import { ParameterWrite } from '../ledger/store';
 
 /** The claim generation and journal that are current for the resource. */
 interface Current {
@@ -32,8 +33,20 @@ export function recordsOf(run: RunContext): ResourceRecords {
   return records;
 }
 
+/** The accounts a claim generation holds. */
+export interface ClaimHoldings {
+  readonly accounts: Iterable<string>;
+  /** Those that were members, held by no declaration, when the claim took them. */
+  readonly adopted: Iterable<string>;
+  /** Those no longer declared that another declaration's units hold, recorded by no claim yet. */
+  readonly retained: readonly string[];
+}
+
 export class ResourceRecords {
   private readonly current: Current;
+  /** Names this run wrote (the cleanup's listing is from before them). */
+  private readonly written = new Set<string>();
+  private readonly deleted = new Set<string>();
 
   constructor(private readonly run: RunContext) {
     const own = run.own;
@@ -58,25 +71,33 @@ export class ResourceRecords {
     const merged = new Map(prior);
     this.settingsPrior.forEach((values, id) => merged.set(id, { ...merged.get(id), ...values }));
     const writes = this.run.ledger.settingsWrites(this.run.path, journal.requestId, merged);
-    await this.run.ledger.write(writes);
+    await this.put(writes);
     this.current.settings = { prior: merged, generation: parseRecordName(writes[0].name)!.generation };
   }
 
   /** A phase change or progress of the run: a small record beside the journal. */
   async writeState(journal: JournalRecord, state: Omit<JournalState, 'requestId'>): Promise<void> {
-    await this.run.ledger.write(this.run.ledger.stateWrites(this.run.path, { ...state, requestId: journal.requestId }));
+    await this.put(this.run.ledger.stateWrites(this.run.path, { ...state, requestId: journal.requestId }));
     this.current.phase = state.phase;
   }
 
-  /** A new claim generation holding `accounts` for `declaration`: the declaration's emails first, then the claim naming them. */
-  async writeClaim(declaration: Declaration, accounts: Iterable<string>, adopted: Iterable<string>, generation: string,
-    retained: readonly string[] = []): Promise<void> {
-    const { run } = this;
-    const secret = run.ledger.declarationWrites(run.path, {
+  /**
+   * The declaration's emails and message (SecureString): nothing names the record until the
+   * claim does, so the run writes it while it reads live state.
+   */
+  async writeDeclaration(declaration: Declaration): Promise<RecordRef> {
+    const writes = this.run.ledger.declarationWrites(this.run.path, {
       members: declaration.members.map((m) => [m.accountId, m.email] as const),
       message: declaration.message,
     });
-    const record: ClaimRecord = {
+    await this.put(writes);
+    return recordRef(writes)!;
+  }
+
+  /** A claim generation holding `accounts` for `declaration`, whose emails are in the record `declarationRecord`. */
+  claimOf(declaration: Declaration, holdings: ClaimHoldings, declarationRecord: RecordRef): ClaimRecord {
+    const { run } = this;
+    return {
       v: 3,
       stackId: run.key.stackId,
       logicalId: run.key.logicalId,
@@ -84,26 +105,44 @@ export class ResourceRecords {
       target: run.target,
       fingerprint: declaration.fingerprint,
       declaration: declaredSettings(declaration),
-      accounts: encodeAccounts(accounts),
-      adopted: encodeAccounts(adopted),
-      retained: retained.length > 0 ? encodeAccounts(retained) : undefined,
-      declarationRecord: recordRef(secret),
+      accounts: encodeAccounts(holdings.accounts),
+      adopted: encodeAccounts(holdings.adopted),
+      retained: holdings.retained.length > 0 ? encodeAccounts(holdings.retained) : undefined,
+      declarationRecord,
       updatedAt: new Date().toISOString(),
     };
-    await run.ledger.write(secret);
-    await run.ledger.write(run.ledger.claimWrites(run.path, record, generation));
-    this.current.claim = { generation, declaration: record.declarationRecord };
   }
 
-  /** The journal (and its secret), before any change. */
-  async writeJournal(record: JournalRecord, secret: JournalSecret): Promise<JournalRecord> {
-    const writes = this.run.ledger.journalWrites(this.run.path, record, secret);
-    await this.run.ledger.write(writes);
-    const written = { ...record, secret: writes.length > 0 && writes[0].secure ? recordRef(writes.filter((w) => w.secure)) : undefined };
-    this.current.journal = { generation: parseRecordName(writes[writes.length - 1].name)!.generation, record: written };
-    this.current.phase = 'running';
-    this.current.settings = undefined;
-    return written;
+  /**
+   * Before the run's first change: the journal's secret, then the journal, the claim generation
+   * `claimGeneration` and the prior settings of the accounts the run removes, in one round. The
+   * claim counts only once its journal is complete (`committedClaims`): a round cut short leaves
+   * the claim as it was.
+   */
+  async writeAhead(journal: JournalRecord, secret: JournalSecret, claim: ClaimRecord, claimGeneration: string,
+    leavingSettings: ReadonlyMap<string, Readonly<Record<string, string>>>): Promise<JournalRecord> {
+    const { run } = this;
+    const generation = newGeneration();
+    const writes = run.ledger.journalWrites(run.path, journal, secret, generation);
+    if (writes.secret.length > 0) await this.put(writes.secret);
+    const settings = leavingSettings.size > 0 ? run.ledger.settingsWrites(run.path, journal.requestId, leavingSettings) : [];
+    const [journalWritten, claimWritten] = await Promise.allSettled([
+      this.put([...writes.journal, ...settings]),
+      this.put(run.ledger.claimWrites(run.path, { ...claim, journal: generation }, claimGeneration)),
+    ]);
+    if (journalWritten.status === 'fulfilled') {
+      // Kept whatever became of the claim: an undo or a rollback finds it (it changed nothing yet).
+      this.current.journal = { generation, record: writes.record };
+      this.current.phase = 'running';
+      this.current.settings = settings.length > 0
+        ? { prior: new Map(leavingSettings), generation: parseRecordName(settings[0].name)!.generation }
+        : undefined;
+      if (claimWritten.status === 'fulfilled') this.current.claim = { generation: claimGeneration, declaration: claim.declarationRecord };
+    }
+    for (const outcome of [journalWritten, claimWritten]) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+    }
+    return writes.record;
   }
 
   /**
@@ -124,14 +163,13 @@ export class ResourceRecords {
         updatedAt: new Date().toISOString(),
       };
       const generation = newGeneration();
-      await run.ledger.write(run.ledger.claimWrites(run.path, record, generation));
+      await this.put(run.ledger.claimWrites(run.path, record, generation));
       this.current.claim = { generation, declaration: record.declarationRecord };
       return;
     }
-    const names = await run.ledger.namesBelow(`${run.path}/claim/${journal.claimGeneration}`);
-    const ownWrite = this.current.claim?.generation === journal.claimGeneration ? this.current.claim.declaration : undefined;
-    const declaration = written?.declarationRecord ?? ownWrite;
-    await run.ledger.delete([...names, ...(declaration ? recordNames(declaration) : [])]);
+    // The generation's declaration record goes with the cleanup, once the journal no longer names it.
+    const prefix = `${run.path}/claim/${journal.claimGeneration}/`;
+    await this.drop((await this.known()).filter((name) => name.startsWith(prefix)));
     this.current.claim = previous && journal.previousClaim
       ? { generation: journal.previousClaim, declaration: previous.declarationRecord }
       : undefined;
@@ -143,7 +181,7 @@ export class ResourceRecords {
    */
   async deleteAll(): Promise<void> {
     const { run } = this;
-    await run.ledger.delete(await run.ledger.namesBelow(run.path));
+    await this.drop(await this.known());
     this.current.claim = undefined;
     this.current.journal = undefined;
     if (liveOthers(run).length === 0) {
@@ -152,11 +190,12 @@ export class ResourceRecords {
   }
 
   /**
-   * The cleanup after every run: keeps the newest claim generation, the one before it while a
-   * deployment journal may still be played back, the declarations they name, and the newest
-   * journal with its secret and state; deletes every other generation of the resource.
+   * What the cleanup after every run deletes: every generation of the resource but the newest
+   * claim, the one before it while a deployment journal may still be played back, the
+   * declarations they and the journal name, and the newest journal with its secret and state.
+   * The names are those listed when the run took the lock, and those it wrote since.
    */
-  async cleanUp(): Promise<void> {
+  async staleNames(): Promise<string[]> {
     const { run, current } = this;
     const phase = current.phase;
     const keep = new Set<string>();
@@ -165,6 +204,7 @@ export class ResourceRecords {
     const generations = new Set<string>([current.claim?.generation, current.journal?.generation, journal?.secret?.generation,
       current.settings?.generation].filter((g): g is string => g !== undefined));
     keepRecord(current.claim?.declaration);
+    keepRecord(journal?.declaration);
     // The claim before the run stays while its journal may be played back (a deployment's) or
     // taken over (any unfinished run's: the next run starts from what that one held before).
     const unfinished = phase === 'running' || phase === 'failed' || phase === 'undoing';
@@ -172,15 +212,31 @@ export class ResourceRecords {
       generations.add(journal.previousClaim);
       keepRecord(run.own?.generations.get(journal.previousClaim)?.declarationRecord);
     }
-    const names = await run.ledger.namesBelow(run.path);
+    const names = await this.known();
     const newestState = names.map(parseRecordName).filter((p) => p?.kind === 'journal-state').map((p) => p!.generation).sort().pop();
-    const stale = names.filter((name) => {
+    return names.filter((name) => {
       const parsed = parseRecordName(name);
       if (!parsed || keep.has(name)) return false;
       if (parsed.kind === 'journal-state') return parsed.generation !== newestState;
       if (parsed.kind === 'declaration') return true;
       return !generations.has(parsed.generation);
     });
-    await run.ledger.delete(stale);
+  }
+
+  /** The resource's parameter names: those listed when the run took the lock, and those it wrote since, less those it deleted. */
+  private async known(): Promise<string[]> {
+    const listed = await this.run.ownNames;
+    return [...new Set([...listed, ...this.written])].filter((name) => !this.deleted.has(name));
+  }
+
+  private async drop(names: readonly string[]): Promise<void> {
+    await this.run.ledger.delete(names);
+    names.forEach((name) => this.deleted.add(name));
+  }
+
+  /** Writes `writes`, remembering their names for the cleanup (a write cut short is cleaned up too). */
+  private async put(writes: readonly ParameterWrite[]): Promise<void> {
+    writes.forEach((w) => this.written.add(w.name));
+    await this.run.ledger.write(writes);
   }
 }

@@ -64,6 +64,11 @@ export interface RunContext extends RunTarget {
   readonly census?: Census;
   /** The resource's stack. */
   readonly stack: StackState;
+  /**
+   * Every parameter name below the resource's path (both types, nothing decrypted), listed beside
+   * the reads when the lock was taken: the cleanup needs it only at the end of the invocation.
+   */
+  readonly ownNames: Promise<readonly string[]>;
 }
 
 export function openRun(invocation: InvocationContext, fields: Omit<RunTarget, keyof InvocationContext | 'path' | 'ledger' | 'stacks'>): RunTarget {
@@ -80,9 +85,12 @@ export function openRun(invocation: InvocationContext, fields: Omit<RunTarget, k
 
 /** Reads the ledger and the stack: only ever after the lock is taken, so nothing read is stale. */
 export async function readTarget(run: RunTarget): Promise<RunContext> {
+  const ownNames = run.ledger.namesBelow(run.path);
+  // Awaited by the cleanup; a run that stops before it must not leave a rejection unhandled.
+  ownNames.catch(() => undefined);
   const [{ claims, census }, stack] = await Promise.all([run.ledger.load(), run.stacks.state(run.key.stackId)]);
   const own = claims.find((c) => c.path === run.path && c.key.stackId === run.key.stackId && c.key.logicalId === run.key.logicalId);
-  return { ...run, claims, own, others: claims.filter((c) => c !== own), census, stack };
+  return { ...run, claims, own, others: claims.filter((c) => c !== own), census, stack, ownNames };
 }
 
 export function memberApi(run: RunTarget, invitation: Invitation): MemberApi {

@@ -141,13 +141,21 @@ export async function underLock(base: RunTarget, work: (run: RunContext) => Prom
   }
 }
 
+/** The cleanup's deletes go in the lock's release call: one round trip for both. */
 async function finish(base: RunTarget, run: RunContext | undefined): Promise<void> {
+  let stale: string[] = [];
   try {
-    if (run) await recordsOf(run).cleanUp();
+    if (run) stale = await recordsOf(run).staleNames();
   } catch (err) {
     base.log.warn('clean-up of older records failed: the next run tries again', { error: describeError(err) });
   }
-  await base.ledger.lock.release(base.owner);
+  try {
+    await base.ledger.lock.release(base.owner, stale);
+  } catch (err) {
+    if (stale.length === 0) throw err;
+    base.log.warn('clean-up of older records failed: the next run tries again', { error: describeError(err) });
+    await base.ledger.lock.release(base.owner);
+  }
 }
 
 function dispatch(run: RunContext, event: ContinuedEvent, declaration: Declaration): Promise<SliceResult> {

@@ -7,10 +7,10 @@
  */
 import { RUN_BUDGET_MS } from './budgets';
 import { checkGuard, checkQuota, checkSettingsConflicts, GuardError } from './checks';
-import { recordsOf } from './claim';
+import { ClaimHoldings, recordsOf } from './claim';
 import { LiveRead, memberApi, readLive, RunContext } from './context';
 import { Inherited, inheritedRun, previousHoldings, resolveDeclared } from './declared';
-import { isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf } from './journal';
+import { isOwnRun, JournalDraft, journalOf, NO_PROGRESS, priorOf, WrittenDeclaration } from './journal';
 import { done, SliceResult } from './outcome';
 import { claimedElsewhere, heldElsewhere, recordedElsewhere, Siblings } from './protection';
 import { resumeStep, Started } from './resume';
@@ -24,7 +24,7 @@ import { MemberApi, ReconcileError } from '../engine';
 import { AccountSettings } from '../execution/api';
 import { decodeAccounts, newGeneration } from '../ledger/codec';
 import { LoadedJournal } from '../ledger/ledger';
-import { JournalRecord, RunKind, RunOptions } from '../ledger/records';
+import { JournalRecord, RecordRef, RunKind, RunOptions } from '../ledger/records';
 import { changedAccounts, Plan, planMembers, removalLimit, removedAccounts } from '../planner';
 import { MemberDeclaration, ReconcileProperties } from '../properties';
 import { isAwaited } from '../stacks';
@@ -98,6 +98,17 @@ function runOptions(request: ForwardRequest, previousCount: number, undoOnFailur
 
 /** The first invocation: everything is read and checked, then journaled, before any change. */
 async function begin(run: RunContext, request: ForwardRequest): Promise<Started> {
+  // Nothing names the declaration record until the claim: it is written while live state is read.
+  const declared = recordsOf(run).writeDeclaration(request.declaration);
+  try {
+    return await prepare(run, request, declared);
+  } finally {
+    // Settled before the invocation's cleanup, which deletes it when the run stopped short.
+    await declared.catch(() => undefined);
+  }
+}
+
+async function prepare(run: RunContext, request: ForwardRequest, declared: Promise<RecordRef>): Promise<Started> {
   const { declaration } = request;
   const inherited = await inheritedRun(run);
   const holdings = previousHoldings(run, request.kind, request.oldProps, request.replacement === true, inherited);
@@ -146,7 +157,8 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
   const recorded = recordedElsewhere(run);
   const retained = plan.released.filter((id) => !recorded.has(id));
   const leavingSettings = await removedAccountsSettings(run, api, plan, read.live);
-  const journal = await writeAhead(run, draft, declaration, { desired: desiredIds, adopted, retained }, leavingSettings);
+  const written = { ref: await declared, members: declaration.members };
+  const journal = await writeAhead(run, draft, declaration, written, { accounts: desiredIds, adopted, retained }, leavingSettings);
   return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, desired: [...desiredIds], organizationAccounts, underWay };
 }
 
@@ -191,7 +203,6 @@ function draftOf(run: RunContext, request: ForwardRequest, facts: BeginFacts): J
     protected: facts.protectedIds,
     onlyChanges: holdings.onlyChanges,
     create: new Map([...(inherited?.create ?? []), ...plan.additions.create.map((m) => [m.accountId, m.email] as const)]),
-    message: request.declaration.message,
     staticMembers: facts.organizationAccounts ? request.declaration.members.map((m) => m.accountId) : undefined,
   };
 }
@@ -210,17 +221,13 @@ async function knownOrganizationAccounts(api: MemberApi, declaration: Declaratio
   return new Set(desired.map((m) => m.accountId).filter((id) => !staticIds.has(id)));
 }
 
-/** The journal (with the settings of the accounts the run removes), then the claim: all before the first change. */
-async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration,
-  holdings: { desired: ReadonlySet<string>; adopted: Iterable<string>; retained: readonly string[] },
-  leavingSettings: ReadonlyMap<string, AccountSettings>): Promise<JournalRecord> {
+/** The journal (with the settings of the accounts the run removes) and the claim: all before the first change. */
+async function writeAhead(run: RunContext, draft: JournalDraft, declaration: Declaration, written: WrittenDeclaration,
+  holdings: ClaimHoldings, leavingSettings: ReadonlyMap<string, AccountSettings>): Promise<JournalRecord> {
   const records = recordsOf(run);
   const generation = newGeneration();
-  const { record, secret } = journalOf(run, draft, generation);
-  const written = await records.writeJournal(record, secret);
-  if (leavingSettings.size > 0) await records.writeSettingsPrior(written, leavingSettings);
-  await records.writeClaim(declaration, holdings.desired, holdings.adopted, generation, holdings.retained);
-  return written;
+  const { record, secret } = journalOf(run, draft, generation, written);
+  return records.writeAhead(record, secret, records.claimOf(declaration, holdings, written.ref), generation, leavingSettings);
 }
 
 /** Declared accounts that were members, held by no declaration, when the claim took them (kept from before). */

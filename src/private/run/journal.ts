@@ -8,8 +8,9 @@ import { recordsOf } from './claim';
 import { RunContext } from './context';
 import { decodeAccounts, encodeAccounts } from '../ledger/codec';
 import { LoadedJournal } from '../ledger/ledger';
-import { JournalPhase, JournalRecord, JournalSecret, RunKind, RunOptions, RunProgress } from '../ledger/records';
+import { JournalPhase, JournalRecord, JournalSecret, RecordRef, RunKind, RunOptions, RunProgress } from '../ledger/records';
 import { LiveMember } from '../planner';
+import { MemberDeclaration } from '../properties';
 import { PriorState } from '../restore-plan';
 
 /** What a run knows before its first change, to journal. */
@@ -32,7 +33,6 @@ export interface JournalDraft {
    * records none (Macie's organization accounts), which an undo creates again.
    */
   readonly create: ReadonlyMap<string, string>;
-  readonly message?: string;
   /**
    * Set when the administrator is the organization's delegated administrator and the declaration
    * has organizational units: the static members; every other declared account is an organization account.
@@ -57,8 +57,18 @@ export function priorOf(scope: Iterable<string>, live: ReadonlyMap<string, LiveM
   return prior;
 }
 
-/** The journal record and its secret for `draft`, naming the claim generation the run writes. */
-export function journalOf(run: RunContext, draft: JournalDraft, claimGeneration: string): { record: JournalRecord; secret: JournalSecret } {
+/** The declaration record the run wrote, and the emails it holds. */
+export interface WrittenDeclaration {
+  readonly ref: RecordRef;
+  readonly members: readonly MemberDeclaration[];
+}
+
+/**
+ * The journal record and its secret for `draft`, naming the claim generation the run writes and
+ * its declaration record: emails that record holds are not written again.
+ */
+export function journalOf(run: RunContext, draft: JournalDraft, claimGeneration: string,
+  declaration: WrittenDeclaration): { record: JournalRecord; secret: JournalSecret } {
   const byStatus = new Map<string, string[]>();
   const priorEmails: Record<string, string> = {};
   for (const [id, state] of draft.prior) {
@@ -86,8 +96,16 @@ export function journalOf(run: RunContext, draft: JournalDraft, claimGeneration:
     protected: encodeAccounts(draft.protected),
     onlyChanges: draft.onlyChanges || undefined,
     staticMembers: draft.staticMembers ? encodeAccounts(draft.staticMembers) : undefined,
+    declaration: declaration.ref,
   };
-  return { record, secret: { create: Object.fromEntries(draft.create), prior: priorEmails, message: draft.message } };
+  const declared = new Map(declaration.members.map((m) => [m.accountId, m.email]));
+  const create = [...draft.create].filter(([id, email]) => declared.get(id) !== email);
+  const createDeclared = [...draft.create.keys()].filter((id) => declared.get(id) === draft.create.get(id));
+  return {
+    record: { ...record, createDeclared: createDeclared.length > 0 ? encodeAccounts(createDeclared) : undefined },
+    // The invitation message is the declaration record's.
+    secret: { create: Object.fromEntries(create), prior: priorEmails },
+  };
 }
 
 /** The journal's scope: the accounts the run may change, and no other. */

@@ -1,6 +1,8 @@
 /** The ledger's storage against the local SSM endpoint: generations, complete reads, paths. */
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { pathSegment, recordRef, stackNameOf, TargetLedger } from '../../../src/private/ledger/ledger';
+import { encodeAccounts } from '../../../src/private/ledger/codec';
+import { committedClaims, pathSegment, recordRef, stackNameOf, TargetLedger } from '../../../src/private/ledger/ledger';
+import { ClaimRecord, JournalRecord } from '../../../src/private/ledger/records';
 import { latestRecord, recordWrites } from '../../../src/private/ledger/store';
 import { ParameterStore } from '../../../src/private/ledger/writer';
 import { syntheticAccounts } from '../../endpoint/accounts';
@@ -46,4 +48,71 @@ test('paths: stack name from the stack ID, characters SSM does not allow escaped
   const ledger = new TargetLedger(store, 'detective', '0123456789abcdef0123456789abcdef');
   expect(ledger.claimPath({ stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/S/1', logicalId: 'MembersA1B2' }))
     .toBe('/cdk-security-members/detective/0123456789abcdef0123456789abcdef/S/MembersA1B2');
+});
+
+describe('a run\'s journal and claim, written in one round', () => {
+  const path = '/cdk-security-members/guardduty/d1/Stack/Members';
+  const claim = (accounts: string[], journal?: string) => ({
+    v: 3,
+    stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/Stack/1',
+    logicalId: 'Members',
+    service: 'GuardDuty',
+    target: 'd1',
+    fingerprint: 'f',
+    declaration: {} as never,
+    accounts: encodeAccounts(accounts),
+    adopted: '',
+    journal,
+    updatedAt: '',
+  }) as ClaimRecord;
+  const journal = (claimGeneration: string, previousClaim?: string) => ({
+    v: 3,
+    requestId: 'r',
+    kind: 'Update',
+    stackId: 'arn:aws:cloudformation:us-east-1:111111111111:stack/Stack/1',
+    logicalId: 'Members',
+    to: 'f',
+    startedAt: 0,
+    claimGeneration,
+    previousClaim,
+    options: {} as never,
+    touched: '',
+    prior: {},
+    unmanaged: '',
+    protected: '',
+  }) as JournalRecord;
+
+  test('a claim generation counts once the journal written with it is complete: a round cut short leaves the claim as it was', async () => {
+    const ledger = new TargetLedger(store, 'guardduty', 'd1');
+    await store.put([...ledger.claimWrites(path, claim(['111111111111'], 'g000000001jjjj'), 'g000000001cccc'),
+      ...recordWrites(`${path}/journal`, journal('g000000001cccc'), false, 'g000000001jjjj')]);
+    // The next run's claim landed, its journal did not.
+    await store.put(ledger.claimWrites(path, claim(['222222222222'], 'g000000002jjjj'), 'g000000002cccc'));
+    let [own] = (await ledger.load()).claims;
+    expect(own.generation).toBe('g000000001cccc');
+    expect([...own.generations.keys()]).toEqual(['g000000001cccc']);
+    // Once a later journal is complete, generations written with older journals (cleaned up since) count again.
+    await store.put(recordWrites(`${path}/journal`, journal('g000000003cccc', 'g000000001cccc'), false, 'g000000003jjjj'));
+    await store.put(ledger.claimWrites(path, claim(['333333333333'], 'g000000003jjjj'), 'g000000003cccc'));
+    [own] = (await ledger.load()).claims;
+    expect(own.generation).toBe('g000000003cccc');
+    // A generation written without a journal (an undo's, an earlier version's) always counts.
+    expect(committedClaims(new Map([['g1', claim([])]]), undefined).size).toBe(1);
+    expect(committedClaims(new Map([['g1', claim([], 'g000000001jjjj')]]), undefined).size).toBe(0);
+  });
+
+  test('a journal reads the emails and the invitation message its declaration record holds; only the others are in its secret', async () => {
+    const ledger = new TargetLedger(store, 'guardduty', 'd1');
+    const declaration = ledger.declarationWrites(path, { members: [['111111111111', 'a@example.com'], ['222222222222', 'b@example.com']], message: 'Welcome' });
+    const secret = recordWrites(`${path}/journal-secret`, { create: { 333333333333: 'c@example.com' }, prior: { 444444444444: 'd@example.com' } }, true);
+    await store.put([...declaration, ...secret]);
+    const record = { ...journal('g1'), declaration: recordRef(declaration), createDeclared: encodeAccounts(['111111111111']), secret: recordRef(secret) };
+    expect(await ledger.loadJournalSecret(record)).toEqual({
+      create: { 111111111111: 'a@example.com', 333333333333: 'c@example.com' },
+      prior: { 444444444444: 'd@example.com' },
+      message: 'Welcome',
+    });
+    // A journal of an earlier version: its secret alone.
+    expect(await ledger.loadJournalSecret({ ...journal('g1'), secret: recordRef(secret) })).toEqual({ create: { 333333333333: 'c@example.com' }, prior: { 444444444444: 'd@example.com' } });
+  });
 });
