@@ -141,3 +141,18 @@ test('a sync out of time that adopted a hand-added member its OU took in says so
     new Sync('S1', 'A'),
   ], { pace: 'one call', faults: 'faults', dice: 319451 });
 });
+
+test('Macie: an organization account rolled back after it moved between constructs is Enabled again; its email, which Macie reads back as null, is not compared', async () => {
+  await runSequence([
+    new Deploy('S2', { B: { members: ['200000000005', '200000000004'], unit: 'Two', plans: true } }, { kind: 'after' }),
+    new Deploy('S1', { A: { members: [], plans: true }, C: { members: [], plans: true } }, { kind: 'none' }),
+    new Sync('S1', 'A'),
+    new DeleteStack('S1'),
+    // 005 is created with the email A declares for it...
+    new Deploy('S1', { A: { members: ['200000000005', '200000000004'], unit: 'One' }, B: { members: [] } }, { kind: 'none' }),
+    // ...then held by C's OU alone (A is gone, and its claim with it)...
+    new Deploy('S1', { C: { members: [], unit: 'Two' } }, { kind: 'none' }),
+    // ...and removed by an update that fails: the rollback creates it again with its organization email.
+    new Deploy('S1', { C: { members: ['200000000006', '300000000002'], unit: 'One' } }, { kind: 'after' }),
+  ], { pace: 'whole', faults: 'faults', dice: 999996, service: 'Macie' });
+});

@@ -90,11 +90,14 @@ const MACIE: InvariantService = {
   invites: true,
   settings: false,
   target: () => 'macie2:us-east-1',
-  members: (endpoint) => new Map([...endpoint.macie.members].map(([id, m]) => [id, { status: m.status, email: m.email }])),
+  // As Macie reads members back: an account associated through Organizations has no email (null),
+  // so none is recorded to compare; the email it was created with is the service's alone.
+  members: (endpoint) => new Map([...endpoint.macie.members]
+    .map(([id, m]) => [id, { status: m.status, email: endpoint.macie.organization.has(id) ? '' : m.email }])),
   addByHand: (endpoint, accountId, organization) => {
     const member = { status: organization ? 'Enabled' as const : 'Invited' as const, email: `hand+${accountId}@example.com` };
     endpoint.macie.members.set(accountId, { accountId, ...member, tags: {}, updatedAt: new Date().toISOString() });
-    return member;
+    return { ...member, email: organization ? '' : member.email };
   },
   wanted: (organization) => (organization ? ['Enabled'] : ['Invited', 'EmailVerificationInProgress']),
   settingsProps: () => ({}),

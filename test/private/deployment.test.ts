@@ -274,6 +274,16 @@ describe('ledger writes that fail', () => {
     expect(gd.state()).toEqual({ 999999999990: 'Enabled' });
   });
 
+  test('a declaration record that cannot be written (it goes out beside the live read) fails the run before any change, and the lock is released', async () => {
+    const ids = accountIds(3);
+    const declarationFails = failing((input) => input.Value !== undefined && input.Name?.includes('/declaration/') === true);
+    await expect(handleEvent(cfnEvent('Create', props(ids), { stackId }), lambdaContext, declarationFails)).rejects.toThrow(/Rate exceeded/);
+    expect(mutations()).toEqual([]);
+    expect([...endpoint.ssm.parameters.keys()]).toEqual([]);
+    await run(cfnEvent('Create', props(ids), { stackId }));
+    expect(Object.keys(gd.state()).sort()).toEqual(ids);
+  });
+
   test('a round cut short whose claim outlived the run (no cleanup either): that claim does not count, and the next run removes nothing by it', async () => {
     const [held, adopted] = accountIds(2);
     await run(cfnEvent('Create', props([held]), { stackId }));

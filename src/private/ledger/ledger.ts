@@ -180,7 +180,7 @@ function parseJson<T>(text: string | undefined): T | undefined {
 /** One resource's records among the target's String parameters; undefined when they name no resource. */
 function loadClaim(parameters: ReadonlyMap<string, string>, path: string, names: string[]): LoadedClaim | undefined {
   const journal = latestRecord<JournalRecord>(parameters, `${path}/journal`);
-  const generations = committedClaims(generationsOf<ClaimRecord>(parameters, `${path}/claim`), journal?.generation);
+  const generations = committedClaims(generationsOf<ClaimRecord>(parameters, `${path}/claim`), journal);
   const newest = [...generations.keys()].sort().pop();
   const record = newest ? generations.get(newest) : undefined;
   const key = record ?? journal?.value;
@@ -201,13 +201,17 @@ function loadClaim(parameters: ReadonlyMap<string, string>, path: string, names:
 
 /**
  * The claim generations that count. A run writes its journal and its claim in one round; a
- * generation written with a journal newer than the newest complete one belongs to a round cut
- * short (the journal never landed): it is as if it had not been written. Generations of earlier
- * runs name older journals, cleaned up since, and count.
+ * generation written with a journal counts only while that journal is the newest complete one,
+ * or while the newest journal names it (the claim before its run, or the one of the unfinished
+ * run it took over). One from a round cut short (its journal never landed) is as if it had not
+ * been written, also once a later journal lands. Generations written without a journal (an
+ * undo's, earlier versions') count.
  */
-export function committedClaims(generations: ReadonlyMap<string, ClaimRecord>, newestJournal: string | undefined): Map<string, ClaimRecord> {
-  return new Map([...generations].filter(([, record]) => record.journal === undefined
-    || (newestJournal !== undefined && record.journal <= newestJournal)));
+export function committedClaims(generations: ReadonlyMap<string, ClaimRecord>, newestJournal: StoredRecord<JournalRecord> | undefined): Map<string, ClaimRecord> {
+  const journal = newestJournal?.value;
+  const named = new Set([journal?.claimGeneration, journal?.previousClaim, journal?.takenOverClaim]);
+  return new Map([...generations].filter(([generation, record]) => record.journal === undefined
+    || (record.journal === newestJournal?.generation || named.has(generation))));
 }
 
 /** A journal with its latest state when that belongs to the same run (else: as the journal was written). */

@@ -69,7 +69,8 @@ export interface ClaimRecord {
   readonly declarationRecord?: RecordRef;
   /**
    * The generation of the journal written in the same round as this claim generation: the
-   * generation counts only once that journal is complete (see `committedClaims` in ledger.ts).
+   * generation counts while that journal is the newest complete one or names it (see
+   * `committedClaims` in ledger.ts).
    * Unset on generations written without a journal (an undo's, earlier versions').
    */
   readonly journal?: string;
@@ -127,6 +128,11 @@ export interface JournalRecord {
   readonly claimGeneration: string;
   /** The claim generation before the run, put back by an undo; undefined: there was no claim. */
   readonly previousClaim?: string;
+  /**
+   * The claim generation of the unfinished run this one took over: until this run's own claim
+   * lands, it holds what that run was changing (see `committedClaims`).
+   */
+  readonly takenOverClaim?: string;
   /** Account codec: what the claim held before, when that is not `previousClaim`'s accounts (an upgrade, an unfinished run). */
   readonly previousAccounts?: string;
   readonly options: RunOptions;

@@ -126,20 +126,22 @@ export class ResourceRecords {
     const writes = run.ledger.journalWrites(run.path, journal, secret, generation);
     if (writes.secret.length > 0) await this.put(writes.secret);
     const settings = leavingSettings.size > 0 ? run.ledger.settingsWrites(run.path, journal.requestId, leavingSettings) : [];
-    const [journalWritten, claimWritten] = await Promise.allSettled([
-      this.put([...writes.journal, ...settings]),
+    const outcomes = await Promise.allSettled([
+      this.put(writes.journal),
       this.put(run.ledger.claimWrites(run.path, { ...claim, journal: generation }, claimGeneration)),
+      this.put(settings),
     ]);
-    if (journalWritten.status === 'fulfilled') {
-      // Kept whatever became of the claim: an undo or a rollback finds it (it changed nothing yet).
+    const [journalWritten, claimWritten, settingsWritten] = outcomes.map((outcome) => outcome.status === 'fulfilled');
+    if (journalWritten) {
+      // Kept whatever became of the rest: an undo or a rollback finds it (the run changed nothing yet).
       this.current.journal = { generation, record: writes.record };
       this.current.phase = 'running';
-      this.current.settings = settings.length > 0
+      this.current.settings = settings.length > 0 && settingsWritten
         ? { prior: new Map(leavingSettings), generation: parseRecordName(settings[0].name)!.generation }
         : undefined;
-      if (claimWritten.status === 'fulfilled') this.current.claim = { generation: claimGeneration, declaration: claim.declarationRecord };
+      if (claimWritten) this.current.claim = { generation: claimGeneration, declaration: claim.declarationRecord };
     }
-    for (const outcome of [journalWritten, claimWritten]) {
+    for (const outcome of outcomes) {
       if (outcome.status === 'rejected') throw outcome.reason;
     }
     return writes.record;
@@ -160,6 +162,8 @@ export class ResourceRecords {
         ...base,
         accounts: encodeAccounts([...(previous ? decodeAccounts(previous.accounts) : []), ...leftovers]),
         retained: previous?.retained,
+        // Written by the undo alone, with no journal of its own: it counts (committedClaims).
+        journal: undefined,
         updatedAt: new Date().toISOString(),
       };
       const generation = newGeneration();

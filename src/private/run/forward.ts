@@ -100,6 +100,8 @@ function runOptions(request: ForwardRequest, previousCount: number, undoOnFailur
 async function begin(run: RunContext, request: ForwardRequest): Promise<Started> {
   // Nothing names the declaration record until the claim: it is written while live state is read.
   const declared = recordsOf(run).writeDeclaration(request.declaration);
+  // Awaited once the journal is due (or below); a failure meanwhile must not go unhandled.
+  declared.catch(() => undefined);
   try {
     return await prepare(run, request, declared);
   } finally {
@@ -196,6 +198,7 @@ function draftOf(run: RunContext, request: ForwardRequest, facts: BeginFacts): J
     to: request.declaration.fingerprint,
     operation: run.stack.operation,
     previousClaim: inherited ? inherited.previousClaim : run.own?.generation,
+    takenOverClaim: inherited ? run.own?.generation : undefined,
     previousAccounts: inherited || holdings.fromProperties ? holdings.previous : undefined,
     options: facts.options,
     prior,

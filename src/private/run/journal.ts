@@ -20,6 +20,8 @@ export interface JournalDraft {
   readonly to: string;
   readonly operation?: string;
   readonly previousClaim?: string;
+  /** The claim generation of the unfinished run this one takes over. */
+  readonly takenOverClaim?: string;
   /** What the claim held before, when that is not `previousClaim`'s accounts. */
   readonly previousAccounts?: readonly string[];
   readonly options: RunOptions;
@@ -88,6 +90,7 @@ export function journalOf(run: RunContext, draft: JournalDraft, claimGeneration:
     operation: draft.operation,
     claimGeneration,
     previousClaim: draft.previousClaim,
+    takenOverClaim: draft.takenOverClaim,
     previousAccounts: draft.previousAccounts ? encodeAccounts(draft.previousAccounts) : undefined,
     options: draft.options,
     touched: encodeAccounts(draft.prior.keys()),

@@ -91,9 +91,18 @@ describe('a run\'s journal and claim, written in one round', () => {
     let [own] = (await ledger.load()).claims;
     expect(own.generation).toBe('g000000001cccc');
     expect([...own.generations.keys()]).toEqual(['g000000001cccc']);
-    // Once a later journal is complete, generations written with older journals (cleaned up since) count again.
+    // The next run's journal lands and its claim does not: the claim before it (which the journal
+    // names, its own journal cleaned up since) counts, never the one of the round cut short.
     await store.put(recordWrites(`${path}/journal`, journal('g000000003cccc', 'g000000001cccc'), false, 'g000000003jjjj'));
+    await store.delete(['g000000001jjjj'].map((g) => `${path}/journal/${g}/0`));
+    [own] = (await ledger.load()).claims;
+    expect(own.generation).toBe('g000000001cccc');
     await store.put(ledger.claimWrites(path, claim(['333333333333'], 'g000000003jjjj'), 'g000000003cccc'));
+    [own] = (await ledger.load()).claims;
+    expect([...own.generations.keys()].sort()).toEqual(['g000000001cccc', 'g000000003cccc']);
+    // A run that took over an unfinished one names that run's claim: it counts until the new claim lands.
+    const takeover = { ...journal('g000000004cccc', 'g000000001cccc'), takenOverClaim: 'g000000003cccc' };
+    await store.put(recordWrites(`${path}/journal`, takeover, false, 'g000000004jjjj'));
     [own] = (await ledger.load()).claims;
     expect(own.generation).toBe('g000000003cccc');
     // A generation written without a journal (an undo's, an earlier version's) always counts.
