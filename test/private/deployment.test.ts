@@ -306,9 +306,10 @@ describe('ledger writes that fail', () => {
     endpoint.cloudFormation.setStatus(stackId, 'UPDATE_IN_PROGRESS');
     endpoint.calls.length = 0;
     await run(cfnEvent('Update', props(ids.slice(0, 3)), { old: props(ids.slice(0, 2)), physicalId: DETECTOR, stackId }));
-    // The create's journal and state are stale now: deleted with the lock, in one call, listed beside the claims' read.
+    // The create's journal and state are stale now: deleted with the lock, in one call, listed beside the claims' read
+    // (the third read is the claim's declaration record, for the journal's prior emails).
     expect(endpoint.calls.filter((c) => c.operation === 'DeleteParameters')).toHaveLength(1);
-    expect(endpoint.calls.filter((c) => c.operation === 'GetParametersByPath')).toHaveLength(2);
+    expect(endpoint.calls.filter((c) => c.operation === 'GetParametersByPath')).toHaveLength(3);
     const generations = (kind: string) => new Set([...endpoint.ssm.parameters.keys()].filter((n) => n.includes(`/${kind}/`)).map((n) => n.split('/').at(-2))).size;
     expect([generations('journal'), generations('journal-state'), generations('claim')]).toEqual([1, 1, 2]);
     const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
@@ -433,6 +434,20 @@ describe('time budgets', () => {
     expect(await isComplete(event, started)).toMatchObject({ IsComplete: true });
     expect(gd.state()).toEqual(Object.fromEntries(ids.map((id) => [id, 'Invited'])));
     expect(ids.every((id) => gd.members.get(id)?.email === `${id}@example.com`)).toBe(true);
+  });
+
+  test('an update that removes members journals their recorded emails by the claim\'s declaration record that holds them: its rollback brings them back with those emails', async () => {
+    const ids = accountIds(6);
+    await run(cfnEvent('Create', props(ids), { stackId }));
+    ids.forEach((id) => gd.add(id, 'Enabled'));
+    endpoint.cloudFormation.setStatus(stackId, 'UPDATE_IN_PROGRESS');
+    await run(cfnEvent('Update', props(ids.slice(0, 4)), { old: props(ids), physicalId: DETECTOR, stackId }));
+    expect(Object.keys(gd.state()).sort()).toEqual(ids.slice(0, 4));
+    expect([...endpoint.ssm.parameters.keys()].filter((name) => name.includes('/journal-secret/'))).toEqual([]);
+    endpoint.cloudFormation.setStatus(stackId, 'UPDATE_ROLLBACK_IN_PROGRESS');
+    await run(cfnEvent('Update', props(ids), { old: props(ids.slice(0, 4)), physicalId: DETECTOR, stackId }));
+    expect(Object.keys(gd.state()).sort()).toEqual(ids);
+    expect(ids.slice(4).every((id) => gd.members.get(id)?.email === `${id}@example.com`)).toBe(true);
   });
 
   test('a create past the run budget is undone and fails with its progress', async () => {

@@ -139,23 +139,23 @@ export class ClaimReader {
   }
 
   /**
-   * A journal's emails (SecureString), exactly the records it names: its secret, and the
-   * declaration record that holds the invitation message and the declared emails of `createDeclared`.
+   * A journal's emails (SecureString), exactly the records it names: its secret, the declaration
+   * record that holds the invitation message and the declared emails of `createDeclared`, and the
+   * one before the run that holds the recorded emails of `priorDeclared`.
    */
   async loadJournalSecret(journal: JournalRecord): Promise<JournalSecret> {
-    const [stored, declared] = await Promise.all([
+    const [stored, declared, before] = await Promise.all([
       journal.secret ? this.loadRecord<JournalSecret>(journal.secret) : undefined,
       this.loadDeclaration(journal.declaration),
+      journal.priorDeclared ? this.loadDeclaration(journal.priorDeclaration) : undefined,
     ]);
     const secret = stored ?? { create: {}, prior: {} };
     if (!journal.declaration) return secret;
-    const emails = new Map(declared?.members ?? []);
-    const create: Record<string, string> = {};
-    for (const id of decodeAccounts(journal.createDeclared)) {
-      const email = emails.get(id);
-      if (email !== undefined) create[id] = email;
-    }
-    return { create: { ...create, ...secret.create }, prior: secret.prior, message: declared?.message };
+    return {
+      create: { ...emailsOf(declared, journal.createDeclared), ...secret.create },
+      prior: { ...emailsOf(before, journal.priorDeclared), ...secret.prior },
+      message: declared?.message,
+    };
   }
 
   private async loadRecord<T>(ref: RecordRef): Promise<T | undefined> {
@@ -167,6 +167,17 @@ export class ClaimReader {
   async namesBelow(path: string): Promise<string[]> {
     return [...(await this.reader.list(path, undefined, false)).keys()];
   }
+}
+
+/** The emails a declaration record holds for `accounts` (encoded). */
+function emailsOf(record: DeclarationSecret | undefined, accounts: string | undefined): Record<string, string> {
+  const emails = new Map(record?.members ?? []);
+  const found: Record<string, string> = {};
+  for (const id of decodeAccounts(accounts)) {
+    const email = emails.get(id);
+    if (email !== undefined) found[id] = email;
+  }
+  return found;
 }
 
 function parseJson<T>(text: string | undefined): T | undefined {
@@ -207,7 +218,8 @@ function loadClaim(parameters: ReadonlyMap<string, string>, path: string, names:
  * been written, also once a later journal lands. Generations written without a journal (an
  * undo's, earlier versions') count.
  */
-export function committedClaims(generations: ReadonlyMap<string, ClaimRecord>, newestJournal: StoredRecord<JournalRecord> | undefined): Map<string, ClaimRecord> {
+export function committedClaims(generations: ReadonlyMap<string, ClaimRecord>,
+  newestJournal: StoredRecord<JournalRecord> | undefined): Map<string, ClaimRecord> {
   const journal = newestJournal?.value;
   const named = new Set([journal?.claimGeneration, journal?.previousClaim, journal?.takenOverClaim]);
   return new Map([...generations].filter(([generation, record]) => record.journal === undefined

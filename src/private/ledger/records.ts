@@ -161,6 +161,10 @@ export interface JournalRecord {
   readonly declaration?: RecordRef;
   /** Account codec: the accounts to create whose email is the one `declaration` records (the rest are in the secret). */
   readonly createDeclared?: string;
+  /** The declaration record of the claim before the run: the prior emails of `priorDeclared` are read from it. */
+  readonly priorDeclaration?: RecordRef;
+  /** Account codec: the touched members whose recorded email is the one `priorDeclaration` holds (the rest are in the secret). */
+  readonly priorDeclared?: string;
 }
 
 /** The emails a run needs, in SecureString. */

@@ -209,6 +209,7 @@ export class ResourceRecords {
       current.settings?.generation].filter((g): g is string => g !== undefined));
     keepRecord(current.claim?.declaration);
     keepRecord(journal?.declaration);
+    keepRecord(journal?.priorDeclaration);
     // The claim before the run stays while its journal may be played back (a deployment's) or
     // taken over (any unfinished run's: the next run starts from what that one held before).
     const unfinished = phase === 'running' || phase === 'failed' || phase === 'undoing';

@@ -112,6 +112,7 @@ async function begin(run: RunContext, request: ForwardRequest): Promise<Started>
 
 async function prepare(run: RunContext, request: ForwardRequest, declared: Promise<RecordRef>): Promise<Started> {
   const { declaration } = request;
+  const previous = previousDeclaration(run);
   const inherited = await inheritedRun(run);
   const holdings = previousHoldings(run, request.kind, request.oldProps, request.replacement === true, inherited);
   const { desired } = await resolveDeclared(run, declaration);
@@ -122,9 +123,11 @@ async function prepare(run: RunContext, request: ForwardRequest, declared: Promi
   const siblings = { accounts: declaration.siblingAccounts, units: declaration.siblingUnits };
   // Removals an unfinished run it takes over left under way: through before live state is read.
   const underWay = inherited && run.own?.journal ? await awaitUnderWay(run, api, run.own.journal.state.progress, run.deadline) : [];
-  let [read, protectedIds] = await Promise.all([
+  // Whether the administrator is the organization's delegated administrator: asked beside the reads.
+  let [read, protectedIds, organizationAccounts] = await Promise.all([
     readLive(run, api, [...new Set([...desiredIds, ...previousIds])]),
     heldElsewhere(run, candidates, siblings),
+    knownOrganizationAccounts(api, declaration, desired),
   ]);
   const undoOnFailure = request.kind === 'Create' || request.replacement === true;
   const options = runOptions(request, holdings.previous.length, undoOnFailure);
@@ -148,7 +151,6 @@ async function prepare(run: RunContext, request: ForwardRequest, declared: Promi
   }
   checkQuota(run, plan, read.total);
   logPlan(run, plan, desired.length, holdings.previous.length);
-  const organizationAccounts = await knownOrganizationAccounts(api, declaration, desired);
   const facts = { desiredIds, previousIds, plan, read, protectedIds, options, inherited, holdings, siblings, organizationAccounts };
   const drafted = draftOf(run, request, facts);
   // Members read back without an email (Macie's organization accounts): an undo creates them again with the declared one.
@@ -159,7 +161,7 @@ async function prepare(run: RunContext, request: ForwardRequest, declared: Promi
   const recorded = recordedElsewhere(run);
   const retained = plan.released.filter((id) => !recorded.has(id));
   const leavingSettings = await removedAccountsSettings(run, api, plan, read.live);
-  const written = { ref: await declared, members: declaration.members };
+  const written = { ref: await declared, members: declaration.members, previous: await previous };
   const journal = await writeAhead(run, draft, declaration, written, { accounts: desiredIds, adopted, retained }, leavingSettings);
   return { journal, progress: NO_PROGRESS, api, plan, read, declared: desired.length, desired: [...desiredIds], organizationAccounts, underWay };
 }
@@ -222,6 +224,19 @@ async function knownOrganizationAccounts(api: MemberApi, declaration: Declaratio
   }
   const staticIds = new Set(declaration.members.map((m) => m.accountId));
   return new Set(desired.map((m) => m.accountId).filter((id) => !staticIds.has(id)));
+}
+
+/**
+ * The claim's declaration record before the run, read beside live state: the journal names it
+ * for the prior emails it holds. Unread (a failure), the journal keeps every prior email itself.
+ */
+function previousDeclaration(run: RunContext): Promise<WrittenDeclaration['previous']> {
+  const ref = run.own?.record?.declarationRecord;
+  if (!ref) return Promise.resolve(undefined);
+  return run.ledger.loadDeclaration(ref).then(
+    (record) => (record ? { ref, emails: new Map(record.members) } : undefined),
+    () => undefined,
+  );
 }
 
 /** The journal (with the settings of the accounts the run removes) and the claim: all before the first change. */

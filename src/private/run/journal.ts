@@ -63,6 +63,8 @@ export function priorOf(scope: Iterable<string>, live: ReadonlyMap<string, LiveM
 export interface WrittenDeclaration {
   readonly ref: RecordRef;
   readonly members: readonly MemberDeclaration[];
+  /** The claim's declaration record before the run, as read: prior emails it holds are not written again. */
+  readonly previous?: { readonly ref: RecordRef; readonly emails: ReadonlyMap<string, string> };
 }
 
 /**
@@ -101,14 +103,26 @@ export function journalOf(run: RunContext, draft: JournalDraft, claimGeneration:
     staticMembers: draft.staticMembers ? encodeAccounts(draft.staticMembers) : undefined,
     declaration: declaration.ref,
   };
-  const declared = new Map(declaration.members.map((m) => [m.accountId, m.email]));
-  const create = [...draft.create].filter(([id, email]) => declared.get(id) !== email);
-  const createDeclared = [...draft.create.keys()].filter((id) => declared.get(id) === draft.create.get(id));
+  const create = inRecord(draft.create, new Map(declaration.members.map((m) => [m.accountId, m.email])));
+  const prior = inRecord(new Map(Object.entries(priorEmails)), declaration.previous?.emails);
   return {
-    record: { ...record, createDeclared: createDeclared.length > 0 ? encodeAccounts(createDeclared) : undefined },
+    record: {
+      ...record,
+      createDeclared: create.recorded.length > 0 ? encodeAccounts(create.recorded) : undefined,
+      priorDeclaration: prior.recorded.length > 0 ? declaration.previous?.ref : undefined,
+      priorDeclared: prior.recorded.length > 0 ? encodeAccounts(prior.recorded) : undefined,
+    },
     // The invitation message is the declaration record's.
-    secret: { create: Object.fromEntries(create), prior: priorEmails },
+    secret: { create: Object.fromEntries(create.rest), prior: Object.fromEntries(prior.rest) },
   };
+}
+
+/** The accounts whose email `record` holds as it is, and the emails of the rest. */
+function inRecord(emails: ReadonlyMap<string, string>,
+  record: ReadonlyMap<string, string> | undefined): { recorded: string[]; rest: Map<string, string> } {
+  const recorded = [...emails].filter(([id, email]) => record?.get(id) === email).map(([id]) => id);
+  const rest = new Map([...emails].filter(([id, email]) => record?.get(id) !== email));
+  return { recorded, rest };
 }
 
 /** The journal's scope: the accounts the run may change, and no other. */

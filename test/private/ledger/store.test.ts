@@ -121,6 +121,11 @@ describe('a run\'s journal and claim, written in one round', () => {
       prior: { 444444444444: 'd@example.com' },
       message: 'Welcome',
     });
+    // The prior emails the claim's declaration record before the run holds: read from it.
+    const before = ledger.declarationWrites(path, { members: [['444444444444', 'old-d@example.com'], ['555555555555', 'e@example.com']] });
+    await store.put(before);
+    const withPrior = { ...record, priorDeclaration: recordRef(before), priorDeclared: encodeAccounts(['555555555555']) };
+    expect((await ledger.loadJournalSecret(withPrior)).prior).toEqual({ 444444444444: 'd@example.com', 555555555555: 'e@example.com' });
     // A journal of an earlier version: its secret alone.
     expect(await ledger.loadJournalSecret({ ...journal('g1'), secret: recordRef(secret) })).toEqual({ create: { 333333333333: 'c@example.com' }, prior: { 444444444444: 'd@example.com' } });
   });
