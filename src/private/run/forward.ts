@@ -1,7 +1,8 @@
 /**
  * Create, Update and Sync: bring membership to the declaration. The first invocation resolves
- * the declaration, reads live state, checks the removal guard and the quota, writes the journal
- * and then the claim, and only then changes members. Every later invocation continues from the
+ * the declaration, reads live state (writing the declaration's emails meanwhile), checks the
+ * removal guard and the quota, writes the journal with the claim (one round: the claim counts
+ * once its journal is complete), and only then changes members. Every later invocation continues from the
  * journal alone, within the journal's scope, and checks the guard and the quota again on what it
  * is about to do.
  */
