@@ -189,27 +189,28 @@ describe.each([INSPECTOR, MACIE])('$name', (service) => {
 });
 
 describe('Inspector', () => {
-  test('a disassociation under way at the end of an invocation is awaited by the next one, never sent again', async () => {
-    await start({ remainingMs: ONE_CALL_PER_INVOCATION });
-    const [kept, removed] = ids(2);
-    INSPECTOR.organize([kept, removed]);
-    const stack = world.cfn.stack('Members');
-    await stack.deploy(template(INSPECTOR, [kept, removed]));
-    world.endpoint.inspector.settleAfter = { reads: 6 };
-    await stack.deploy(template(INSPECTOR, [kept]));
-    expect(world.endpoint.count('DisassociateMember', 'ok')).toBe(1);
-    expect(INSPECTOR.active()).toEqual({ [kept]: 'ENABLED' });
-  });
-
-  test('an update cancelled while a disassociation is under way: the rollback awaits it and associates the account again', async () => {
+  /** Two organization accounts deployed one call per invocation, then disassociations that take many reads to go through. */
+  async function twoMembersSlowToLeave() {
     await start({ remainingMs: ONE_CALL_PER_INVOCATION });
     const [kept, removed] = ids(2);
     INSPECTOR.organize([kept, removed]);
     const stack = world.cfn.stack('Members');
     await stack.deploy(template(INSPECTOR, [kept, removed]));
     const before = INSPECTOR.active();
-    // Disassociations take many reads to go through: reads keep showing ENABLED meanwhile.
+    // Reads keep showing ENABLED meanwhile.
     world.endpoint.inspector.settleAfter = { reads: 6 };
+    return { stack, kept, removed, before };
+  }
+
+  test('a disassociation under way at the end of an invocation is awaited by the next one, never sent again', async () => {
+    const { stack, kept } = await twoMembersSlowToLeave();
+    await stack.deploy(template(INSPECTOR, [kept]));
+    expect(world.endpoint.count('DisassociateMember', 'ok')).toBe(1);
+    expect(INSPECTOR.active()).toEqual({ [kept]: 'ENABLED' });
+  });
+
+  test('an update cancelled while a disassociation is under way: the rollback awaits it and associates the account again', async () => {
+    const { stack, kept, removed, before } = await twoMembersSlowToLeave();
     const next = template(INSPECTOR, [kept]);
     const logicalId = Object.keys(next).find((id) => next[id].type === 'Custom::InspectorMembers')!;
     const update = stack.deploy(next, { cancelDuring: { logicalId, afterCalls: 1 } });

@@ -31,9 +31,9 @@ export class BatchRun {
   readonly summary: ReconcileSummary = emptySummary();
   /** What the run learnt of the accounts it created (read back, invited): their state now. */
   readonly learned = new Map<string, LiveMember>();
-  /** Set when the deadline left batches unattempted. */
   /** Accounts whose asynchronous removal was started and not seen through before the deadline. */
   readonly underWay = new Set<string>();
+  /** Set when the deadline left batches unattempted. */
   deferred = false;
   /** Mutating calls sent. */
   private calls = 0;

@@ -99,6 +99,8 @@ function generationsOf<T>(parameters: ReadonlyMap<string, string>, base: string)
 /** A target's claims as stored, read-only: what `plan` needs, and the base of {@link TargetLedger}. */
 export class ClaimReader {
   readonly prefix: string;
+  /** SecureString records read so far, by `<base>/<generation>`. */
+  private readonly records = new Map<string, Promise<unknown>>();
 
   constructor(protected readonly reader: ParameterReader, iamPrefix: string, targetId: string) {
     this.prefix = `${LEDGER_ROOT}/${pathSegment(iamPrefix)}/${pathSegment(targetId)}`;
@@ -158,9 +160,20 @@ export class ClaimReader {
     };
   }
 
-  private async loadRecord<T>(ref: RecordRef): Promise<T | undefined> {
-    const parameters = await this.reader.list(`${ref.base}/${ref.generation}`, ['SecureString']);
-    return latestRecord<T>(parameters, ref.base)?.value;
+  /**
+   * A SecureString record, read once per reader: a generation never changes once complete, and a
+   * run reads its claim's declaration for a sync, its journal and the emails of unrecorded members.
+   */
+  private loadRecord<T>(ref: RecordRef): Promise<T | undefined> {
+    const key = `${ref.base}/${ref.generation}`;
+    let loading = this.records.get(key);
+    if (!loading) {
+      loading = this.reader.list(key, ['SecureString']).then((parameters) => latestRecord<T>(parameters, ref.base)?.value);
+      this.records.set(key, loading);
+      // Not kept when missing or failed: a later read tries again.
+      loading.then((value) => value === undefined && this.records.delete(key), () => this.records.delete(key));
+    }
+    return loading as Promise<T | undefined>;
   }
 
   /** Every parameter name below `path`, both types (nothing is decrypted). */

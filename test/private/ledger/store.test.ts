@@ -110,6 +110,22 @@ describe('a run\'s journal and claim, written in one round', () => {
     expect(committedClaims(new Map([['g1', claim([], 'g000000001jjjj')]]), undefined).size).toBe(0);
   });
 
+  test('a declaration record is read once per reader: the journal, a sync and the unrecorded emails share the read', async () => {
+    const ledger = new TargetLedger(store, 'guardduty', 'd1');
+    const declaration = ledger.declarationWrites(path, { members: [['111111111111', 'a@example.com']] });
+    const missing = { base: `${path}/declaration`, generation: 'g000000009zzzz', parts: 1 };
+    await store.put(declaration);
+    endpoint.calls.length = 0;
+    const [first, second] = await Promise.all([ledger.loadDeclaration(recordRef(declaration)), ledger.loadDeclaration(recordRef(declaration))]);
+    expect(await ledger.loadDeclaration(recordRef(declaration))).toEqual(first);
+    expect(second).toEqual({ members: [['111111111111', 'a@example.com']] });
+    expect(endpoint.count('GetParametersByPath')).toBe(1);
+    // A record not there (yet) is read again when asked again.
+    expect(await ledger.loadDeclaration(missing)).toBeUndefined();
+    expect(await ledger.loadDeclaration(missing)).toBeUndefined();
+    expect(endpoint.count('GetParametersByPath')).toBe(3);
+  });
+
   test('a journal reads the emails and the invitation message its declaration record holds; only the others are in its secret', async () => {
     const ledger = new TargetLedger(store, 'guardduty', 'd1');
     const declaration = ledger.declarationWrites(path, { members: [['111111111111', 'a@example.com'], ['222222222222', 'b@example.com']], message: 'Welcome' });
